@@ -1,0 +1,46 @@
+/**
+ * What every cluster has from its first start: the four system namespaces and the
+ * `kubernetes` Service in `default` (first address of the service CIDR) with
+ * Endpoints pointing at this API server. Idempotent: later starts only correct the
+ * Endpoints to the current address and port.
+ */
+import { ApiError } from '../api/errors.js';
+import type { KubeObject } from '../api/object.js';
+import type { Registry } from './registry/registry.js';
+import { firstServiceIp, parseCidr } from './registry/core/service-allocation.js';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+  }
+}
+
+export async function bootstrapCluster(registry: Registry, options: { serviceCidr: string; advertiseAddress: string; port: number }): Promise<void> {
+  const namespaces = registry.core('namespaces').store;
+  for (const name of SYSTEM_NAMESPACES) {
+    await createIfMissing(() => namespaces.create('', { metadata: { name } }));
+  }
+  const services = registry.core('services').store;
+  await createIfMissing(() =>
+    services.create('default', {
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: firstServiceIp(parseCidr(options.serviceCidr)),
+        ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: options.port }],
+        sessionAffinity: 'None',
+      },
+    }),
+  );
+  const endpoints: KubeObject = {
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: options.advertiseAddress }], ports: [{ name: 'https', port: options.port, protocol: 'TCP' }] }],
+  };
+  await registry.core('endpoints').store.guaranteedUpdate('default', 'kubernetes', '', {}, undefined, (current) => ({ ...current, subsets: endpoints['subsets'] }), {
+    createIfMissing: () => endpoints,
+  });
+}

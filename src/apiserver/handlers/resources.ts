@@ -1,0 +1,216 @@
+/**
+ * The resource verbs: get, list, watch, create, update, patch, delete and
+ * deletecollection on a resource or its status/scale subresource, turning HTTP
+ * requests into generic-store calls and objects into JSON or Table responses.
+ */
+import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from '../../api/errors.js';
+import { isPlainObject, type KubeObject, type StoredObject } from '../../api/object.js';
+import { apiVersionOf } from '../../api/resources.js';
+import { applyJsonPatch } from '../../api/patch/json-patch.js';
+import { applyMergePatch } from '../../api/patch/merge-patch.js';
+import { applyStrategicMergePatch } from '../../api/patch/strategic-merge.js';
+import type { ResourceRequestInfo } from '../request-info.js';
+import type { ServedResource } from '../registry/registry.js';
+import type { ResourceContext } from './context.js';
+import { buildFilter } from '../registry/filter.js';
+import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
+import { decodeBody, mediaType, readBody, writeJson, type Request, type Response } from '../http/io.js';
+import { deleteOptions, dryRun, integerParam } from './query.js';
+import { serveWatch } from './watch.js';
+import { getScale, scaleMutation } from './scale.js';
+
+export type { ResourceContext };
+
+const PATCH_TYPES = new Set([
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+]);
+
+export async function handleResource(ctx: ResourceContext, req: Request, res: Response, info: ResourceRequestInfo, query: URLSearchParams): Promise<void> {
+  const served = ctx.registry.find(info.group, info.version, info.resource);
+  if (!served) throw notFound({ group: info.group, resource: info.resource, name: info.name || undefined });
+  const notHere = () => notFound({ group: info.group, resource: info.resource, name: info.name || undefined });
+  // A cluster-scoped resource under /namespaces/{ns}/ does not exist (namespaces
+  // themselves carry their name as namespace).
+  if (!served.info.namespaced && info.namespace !== '' && info.resource !== 'namespaces') throw notHere();
+  const namespace = served.info.namespaced ? info.namespace : '';
+  const sub = info.subresource;
+  if (sub && !served.info.subresources.some((s) => s.name === sub)) {
+    throw notFound({ group: info.group, resource: `${info.resource}/${sub}`, name: info.name || undefined });
+  }
+  if (served.info.namespaced && !namespace && info.verb !== 'list' && info.verb !== 'watch' && info.verb !== 'deletecollection') throw notHere();
+  if (!served.info.verbs.includes(info.verb) && !sub) {
+    throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+
+  switch (info.verb) {
+    case 'get':
+      return sub === 'scale' ? respondObject(ctx, req, res, served, 200, getScale(served, await served.store.get(namespace, info.name)), query, false) : respondObject(ctx, req, res, served, 200, await served.store.get(namespace, info.name), query);
+    case 'list':
+      return list(ctx, req, res, served, namespace, query);
+    case 'watch':
+      return serveWatch(ctx, req, res, served, namespace, info.name, query);
+    case 'create':
+      return create(ctx, req, res, served, namespace, query);
+    case 'update':
+      return update(ctx, req, res, served, namespace, info.name, sub, query);
+    case 'patch':
+      return patch(ctx, req, res, served, namespace, info.name, sub, query);
+    case 'delete':
+      return remove(ctx, req, res, served, namespace, info.name, query);
+    case 'deletecollection':
+      return deleteCollection(req, res, served, namespace, query);
+  }
+}
+
+/** Writes one object as JSON, or as a one-row Table when asked. */
+function respondObject(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, code: number, obj: KubeObject, query: URLSearchParams, tableable = true): void {
+  if (tableable && wantsTable(req.headers.accept)) {
+    const table = toTable([obj as StoredObject], served.store.strategy, { includeObject: parseIncludeObject(query.get('includeObject')), now: ctx.now(), withColumns: true });
+    return writeJson(res, code, table, TABLE_CONTENT_TYPE);
+  }
+  writeJson(res, code, obj);
+}
+
+async function list(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
+  const filter = buildFilter(served.store.strategy, query.get('labelSelector'), query.get('fieldSelector'));
+  const limit = integerParam(query, 'limit');
+  const result = await served.store.list(namespace, {
+    filter,
+    limit,
+    continueToken: query.get('continue') ?? undefined,
+    resourceVersion: query.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined,
+  });
+  if (wantsTable(req.headers.accept)) {
+    const table = toTable(result.items, served.store.strategy, {
+      includeObject: parseIncludeObject(query.get('includeObject')),
+      now: ctx.now(),
+      withColumns: true,
+      resourceVersion: result.resourceVersion,
+      continueToken: result.continueToken,
+    });
+    return writeJson(res, 200, table, TABLE_CONTENT_TYPE);
+  }
+  const metadata: Record<string, string> = { resourceVersion: result.resourceVersion };
+  if (result.continueToken) metadata['continue'] = result.continueToken;
+  respondList(res, served, metadata, result.items);
+}
+
+function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: StoredObject[]): void {
+  // Serialize items without rebuilding them: they are already complete objects.
+  const head = JSON.stringify({ kind: `${served.info.kind}List`, apiVersion: apiVersionOf(served.info), metadata });
+  writeJson(res, 200, `${head.slice(0, -1)},"items":[${items.map((i) => JSON.stringify(i)).join(',')}]}`);
+}
+
+async function readObject(req: Request): Promise<KubeObject> {
+  const body = decodeBody(await readBody(req), req.headers['content-type']);
+  if (!isPlainObject(body)) throw badRequest('the request body must be an object');
+  return body as KubeObject;
+}
+
+async function create(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
+  const obj = await readObject(req);
+  if (served.info.namespaced) await requireActiveNamespace(ctx, served, namespace, obj);
+  const created = await served.store.create(namespace, obj, { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined });
+  respondObject(ctx, req, res, served, 201, created, query);
+}
+
+/** Objects may be created only in a namespace that exists and is not being deleted. */
+async function requireActiveNamespace(ctx: ResourceContext, served: ServedResource, namespace: string, obj: KubeObject): Promise<void> {
+  let ns: StoredObject;
+  try {
+    ns = await ctx.registry.core('namespaces').store.get('', namespace);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) throw notFound({ group: '', resource: 'namespaces', name: namespace });
+    throw err;
+  }
+  if (ns.metadata.deletionTimestamp) {
+    const name = obj.metadata?.name ?? obj.metadata?.generateName ?? '';
+    throw new ApiError(403, 'Forbidden', `${served.info.plural}${served.info.group ? `.${served.info.group}` : ''} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+      name,
+      group: served.info.group,
+      kind: served.info.plural,
+      causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+    });
+  }
+}
+
+async function update(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
+  const body = await readObject(req);
+  const options = { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined };
+  if (sub === 'scale') {
+    const replicas = (body['spec'] as { replicas?: unknown } | undefined)?.replicas;
+    const precondition = (body.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+    const { object } = await served.store.guaranteedUpdate(namespace, name, '', options, precondition, scaleMutation(replicas));
+    return writeJson(res, 200, getScale(served, object));
+  }
+  if (sub === 'finalize' && served.info.kind === 'Namespace') {
+    const { object } = await served.store.guaranteedUpdate(namespace, name, 'finalize', options, undefined, (current) => ({ ...current, spec: body['spec'] ?? {} }));
+    return respondObject(ctx, req, res, served, 200, object, query);
+  }
+  const { object, created } = await served.store.update(namespace, name, body, sub, options);
+  respondObject(ctx, req, res, served, created ? 201 : 200, object, query);
+}
+
+async function patch(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
+  const type = mediaType(req.headers['content-type']);
+  if (!PATCH_TYPES.has(type)) {
+    throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`);
+  }
+  if (type === 'application/apply-patch+yaml') {
+    throw unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported yet; use client-side apply');
+  }
+  const patchBody = decodeBody(await readBody(req), type === 'application/json-patch+json' ? 'application/json' : req.headers['content-type']);
+  const options = { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined };
+  const applyPatch = (target: KubeObject): KubeObject => {
+    switch (type) {
+      case 'application/json-patch+json':
+        return applyJsonPatch(target, patchBody) as KubeObject;
+      case 'application/merge-patch+json':
+        return applyMergePatch(target, patchBody) as KubeObject;
+      default:
+        return applyStrategicMergePatch(target, patchBody, sub === 'scale' ? 'Scale' : served.info.kind);
+    }
+  };
+  if (sub === 'scale') {
+    const { object } = await served.store.guaranteedUpdate(namespace, name, '', options, undefined, (current) => {
+      const scale = applyPatch(getScale(served, current));
+      return scaleMutation((scale['spec'] as { replicas?: unknown } | undefined)?.replicas)(current);
+    });
+    return writeJson(res, 200, getScale(served, object));
+  }
+  const { object } = await served.store.guaranteedUpdate(namespace, name, sub, options, undefined, (current) => applyPatch(current));
+  respondObject(ctx, req, res, served, 200, object, query);
+}
+
+async function readOptionalBody(req: Request): Promise<unknown> {
+  const raw = await readBody(req);
+  if (raw.length === 0) return undefined;
+  return decodeBody(raw, req.headers['content-type']);
+}
+
+async function remove(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, query: URLSearchParams): Promise<void> {
+  const options = deleteOptions(query, await readOptionalBody(req));
+  const { object, deleted } = await served.store.delete(namespace, name, options);
+  // An object kept for finalizers or a grace period comes back as it now is (202 upstream
+  // when the deletion is only begun); a deleted one too.
+  respondObject(ctx, req, res, served, deleted ? 200 : 202, object, query);
+}
+
+async function deleteCollection(req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
+  const options = deleteOptions(query, await readOptionalBody(req));
+  const filter = buildFilter(served.store.strategy, query.get('labelSelector'), query.get('fieldSelector'));
+  const { items, resourceVersion } = await served.store.list(namespace, { filter });
+  const removed: StoredObject[] = [];
+  for (const item of items) {
+    try {
+      removed.push((await served.store.delete(item.metadata.namespace ?? '', item.metadata.name!, options)).object);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+    }
+  }
+  respondList(res, served, { resourceVersion }, removed);
+}

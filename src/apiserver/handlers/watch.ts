@@ -1,0 +1,87 @@
+/**
+ * Watch over HTTP: a chunked stream of one JSON event per line, headers flushed at
+ * once, served from the resource's watch cache. Honours resourceVersion (unset or "0":
+ * synthetic ADDED events first), label and field selectors, timeoutSeconds,
+ * allowWatchBookmarks and the Table form (`kubectl get -w`: column definitions on the
+ * first event only). Errors after the stream started end it with an ERROR event.
+ */
+import { ApiError, gone } from '../../api/errors.js';
+import type { StoredObject } from '../../api/object.js';
+import { apiVersionOf } from '../../api/resources.js';
+import { QueueOverflowError } from '../../util/async-queue.js';
+import { buildFilter } from '../registry/filter.js';
+import { parseResourceVersion } from '../registry/generic-store.js';
+import type { ServedResource } from '../registry/registry.js';
+import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
+import { toApiError, writeChunk, type Request, type Response } from '../http/io.js';
+import { integerParam } from './query.js';
+import type { ResourceContext } from './context.js';
+
+const BOOKMARK_INTERVAL_MS = 60_000;
+/** Upstream spreads default watch timeouts over 30–60 minutes so reconnects do not align. */
+const MIN_DEFAULT_TIMEOUT_S = 1800;
+
+export async function serveWatch(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, query: URLSearchParams): Promise<void> {
+  const fieldSelector = [query.get('fieldSelector'), name ? `metadata.name=${name}` : null].filter(Boolean).join(',') || null;
+  const filter = buildFilter(served.store.strategy, query.get('labelSelector'), fieldSelector);
+  const rv = query.get('resourceVersion');
+  const fromRevision = rv === null || rv === '' || rv === '0' ? undefined : parseResourceVersion(rv);
+  const timeoutSeconds = integerParam(query, 'timeoutSeconds') ?? MIN_DEFAULT_TIMEOUT_S + Math.floor(Math.random() * MIN_DEFAULT_TIMEOUT_S);
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const asTable = wantsTable(req.headers.accept);
+  const includeObject = parseIncludeObject(query.get('includeObject'));
+
+  const stream = await served.cache.watch({ prefix: served.store.prefix(namespace), filter, fromRevision });
+  let firstTableEvent = true;
+  const encode = (type: string, object: StoredObject | Record<string, unknown>): string => {
+    if (asTable && type !== 'BOOKMARK' && type !== 'ERROR') {
+      const table = toTable([object as StoredObject], served.store.strategy, { includeObject, now: ctx.now(), withColumns: firstTableEvent });
+      firstTableEvent = false;
+      return `${JSON.stringify({ type, object: table })}\n`;
+    }
+    return `${JSON.stringify({ type, object })}\n`;
+  };
+
+  res.writeHead(200, { 'Content-Type': asTable ? TABLE_CONTENT_TYPE : 'application/json', 'Cache-Control': 'no-cache, private' });
+  // Clients wait for headers before they consider the watch established.
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
+
+  let lastRevision = fromRevision ?? served.cache.currentRevision;
+  const timers: NodeJS.Timeout[] = [];
+  const finish = () => {
+    for (const t of timers) clearTimeout(t);
+    stream.close();
+  };
+  // A closed connection shows on the response (on Node 20 the request closes as soon as its body ends).
+  res.on('close', finish);
+  timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  if (bookmarks) {
+    const tick = () => {
+      if (!stream.isEnded && stream.size === 0) {
+        const bookmark = { kind: served.info.kind, apiVersion: apiVersionOf(served.info), metadata: { resourceVersion: String(Math.max(lastRevision, served.cache.currentRevision)) } };
+        writeChunk(res, encode('BOOKMARK', bookmark));
+      }
+      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    };
+    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+  }
+  try {
+    for await (const event of stream) {
+      lastRevision = event.revision;
+      if (!writeChunk(res, encode(event.type, event.object))) {
+        // Wait for the client to take what was written before sending more.
+        await new Promise<void>((resolve) => {
+          res.once('drain', () => resolve());
+          res.once('close', () => resolve());
+        });
+      }
+      if (ctx.shuttingDown()) break;
+    }
+  } catch (err) {
+    const apiError = err instanceof QueueOverflowError ? gone(`the watch fell too far behind; resume from resourceVersion ${lastRevision}`) : toApiError(err);
+    if (!res.writableEnded && !res.destroyed) writeChunk(res, encode('ERROR', (apiError instanceof ApiError ? apiError : gone(String(err))).toStatus() as unknown as Record<string, unknown>));
+  } finally {
+    finish();
+    if (!res.writableEnded) res.end();
+  }
+}

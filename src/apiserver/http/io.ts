@@ -1,0 +1,119 @@
+/**
+ * Request and response plumbing shared by every handler, over both HTTP/1.1 and
+ * HTTP/2 (Node's compatibility API gives both the same shape): reading a bounded
+ * body, decoding JSON or YAML, and writing JSON and Status responses.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, badRequest, internalError, tooLarge, unsupportedMediaType } from '../../api/errors.js';
+
+export type Request = IncomingMessage | Http2ServerRequest;
+export type Response = ServerResponse | Http2ServerResponse;
+
+/** Upstream's limit on a request body. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** Deeper nesting than any real object: refused before it can exhaust the stack. */
+const MAX_NESTING = 100;
+
+export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) {
+    throw tooLarge(`the request body is ${declared} bytes, over the limit of ${limit}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(`the request body is over the limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Decodes a JSON or YAML request body into a value, refusing anything else cleanly. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  const type = mediaType(contentType);
+  const text = body.toString('utf8');
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) return parseJson(text);
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml' || type === 'application/x-yaml') {
+    return parseYamlText(text);
+  }
+  if (type === 'application/vnd.kubernetes.protobuf') {
+    throw unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf request bodies are not supported yet)');
+  }
+  throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml; got ${type}`);
+}
+
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') throw badRequest('the request body is empty');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
+  }
+  checkNesting(value);
+  return value;
+}
+
+function parseYamlText(text: string): unknown {
+  if (text.trim() === '') throw badRequest('the request body is empty');
+  let value: unknown;
+  try {
+    value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (err) {
+    throw badRequest(`the request body is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  checkNesting(value);
+  return value;
+}
+
+function checkNesting(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (depth > MAX_NESTING) throw badRequest(`the request body is nested more than ${MAX_NESTING} levels deep`);
+    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
+export function writeJson(res: Response, code: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}): void {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', ...headers });
+  res.end(payload);
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return internalError(err instanceof Error ? err.message : String(err));
+}
+
+export function writeError(res: Response, err: unknown): void {
+  const apiError = toApiError(err);
+  const headers: Record<string, string> = {};
+  if (apiError.details?.retryAfterSeconds) headers['Retry-After'] = String(apiError.details.retryAfterSeconds);
+  writeJson(res, apiError.code, apiError.toStatus(), 'application/json', headers);
+}
+
+/** Writes one chunk of a streaming response; false when the client is behind. */
+export function writeChunk(res: Response, chunk: string): boolean {
+  // Both response kinds have write(chunk); their overload sets just do not unify.
+  return (res as ServerResponse).write(chunk);
+}
+
+/** Appends a `Warning: 299 - "text"` header, the form kubectl prints as `Warning: text`. */
+export function addWarning(res: Response, text: string): void {
+  const existing = res.getHeader('Warning');
+  const value = `299 - ${JSON.stringify(text)}`;
+  if (existing === undefined) res.setHeader('Warning', value);
+  else res.setHeader('Warning', [...(Array.isArray(existing) ? existing : [String(existing)]), value]);
+}

@@ -1,0 +1,480 @@
+/**
+ * The generic store: object lifecycle for every kind on top of the storage Backend
+ * (upstream's registry/generic/registry.Store). It owns what is the same for all kinds
+ * — uid, creationTimestamp, generateName, generation, resourceVersion preconditions,
+ * finalizers and deletionTimestamp, graceful deletion, dry-run, selectors and paging —
+ * and asks the kind's Strategy for the rest.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ApiError,
+  OBJECT_MODIFIED,
+  alreadyExists,
+  badRequest,
+  conflict,
+  gone,
+  invalid,
+  notFound,
+  type FieldError,
+  type ResourceRef,
+} from '../../api/errors.js';
+import { cloneJson, isPlainObject, jsonEqual, type KubeObject, type StoredObject } from '../../api/object.js';
+import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
+import type { Backend, KeyValue } from '../../storage/backend.js';
+import { isStorageError } from '../../storage/errors.js';
+import type { Strategy } from './strategy.js';
+import { validateObjectMeta } from './object-meta.js';
+import type { ObjectFilter } from './filter.js';
+import type { StoreHooks } from './store-hooks.js';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface ListOptions {
+  filter: ObjectFilter;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  resourceVersion: string;
+  continueToken?: string;
+}
+
+/** How many times an update without a client precondition is retried on a storage conflict. */
+const MAX_UNCONDITIONAL_RETRIES = 8;
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Kinds whose spec changes bump metadata.generation (the others have no generation). */
+const TRACKS_GENERATION = new Set([
+  'apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', '/ReplicationController',
+  'batch/Job', 'batch/CronJob', 'policy/PodDisruptionBudget', 'autoscaling/HorizontalPodAutoscaler',
+  'networking.k8s.io/Ingress', 'networking.k8s.io/NetworkPolicy', 'networking.k8s.io/IngressClass',
+]);
+
+export class GenericStore {
+  readonly tracksGeneration: boolean;
+  private readonly keyRoot: string;
+
+  constructor(
+    private readonly storage: Backend,
+    readonly info: ResourceInfo,
+    readonly strategy: Strategy,
+    private readonly now: () => Date = () => new Date(),
+    private readonly hooks: StoreHooks = {},
+  ) {
+    const storageOf = info.storageResource ?? { group: info.group, resource: info.plural };
+    this.keyRoot = `/registry/${storageOf.group || 'core'}/${storageOf.resource}/`;
+    this.tracksGeneration = TRACKS_GENERATION.has(`${info.group}/${info.kind}`);
+  }
+
+  /** The storage prefix holding this resource in one namespace ('' = all). */
+  prefix(namespace: string): string {
+    return this.info.namespaced && namespace ? `${this.keyRoot}${namespace}/` : this.keyRoot;
+  }
+
+  key(namespace: string, name: string): string {
+    return this.info.namespaced ? `${this.keyRoot}${namespace}/${name}` : `${this.keyRoot}${name}`;
+  }
+
+  ref(name?: string): ResourceRef & { kind: string } {
+    return { group: this.info.group, resource: this.info.plural, kind: this.info.kind, ...(name !== undefined ? { name } : {}) };
+  }
+
+  /** Decodes a stored value, stamping the revision as resourceVersion. */
+  decode(kv: Pick<KeyValue, 'value' | 'modRevision'>): StoredObject {
+    const obj = JSON.parse(Buffer.from(kv.value).toString('utf8')) as StoredObject;
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    // Stored objects carry the storage version; serve this resource's version.
+    obj.apiVersion = apiVersionOf(this.info);
+    obj.kind = this.info.kind;
+    return obj;
+  }
+
+  private encode(obj: StoredObject): Buffer {
+    const { resourceVersion: _rv, ...metadata } = obj.metadata;
+    void _rv;
+    return Buffer.from(JSON.stringify({ ...obj, metadata }));
+  }
+
+  // ---- reads ----
+
+  async get(namespace: string, name: string): Promise<StoredObject> {
+    return this.decode(await this.getKv(namespace, name));
+  }
+
+  private async getKv(namespace: string, name: string): Promise<KeyValue> {
+    try {
+      return await this.storage.get(this.key(namespace, name));
+    } catch (err) {
+      if (isStorageError(err, 'KeyNotFound')) throw notFound(this.ref(name));
+      throw err;
+    }
+  }
+
+  async list(namespace: string, options: ListOptions): Promise<ListResult> {
+    const prefix = this.prefix(namespace);
+    const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    let atRevision: number | undefined;
+    let startAfterKey: string | undefined;
+    if (options.continueToken) {
+      const token = decodeContinue(options.continueToken);
+      if (!token.start.startsWith(prefix)) throw badRequest('continue key is not valid: it does not belong to this list');
+      atRevision = token.rv;
+      startAfterKey = token.start;
+    } else if (options.resourceVersion && options.resourceVersion !== '0') {
+      const rv = parseResourceVersion(options.resourceVersion);
+      if (options.resourceVersionMatch === 'Exact') atRevision = rv;
+      else {
+        const current = await this.storage.currentRevision();
+        if (rv > current) {
+          throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, {
+            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+            retryAfterSeconds: 1,
+          });
+        }
+      }
+    }
+    const items: StoredObject[] = [];
+    let revision: number | undefined = atRevision;
+    let lastKey: string | undefined;
+    let more = false;
+    // Filters apply after reading, so keep reading pages until the page is full.
+    for (;;) {
+      const want = limit ? Math.max(limit - items.length, 50) : 0;
+      let page;
+      try {
+        page = await this.storage.list(prefix, { limit: want, startAfterKey, atRevision: revision });
+      } catch (err) {
+        if (isStorageError(err, 'Compacted') && options.continueToken) {
+          throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        }
+        if (isStorageError(err, 'Compacted')) throw gone(`too old resource version: ${atRevision} (${err.details.compactRevision})`);
+        throw err;
+      }
+      revision = page.revision;
+      let stoppedEarly = false;
+      for (const kv of page.items) {
+        lastKey = kv.key;
+        const obj = this.decode(kv);
+        if (options.filter(obj)) items.push(obj);
+        if (limit && items.length >= limit) {
+          stoppedEarly = kv !== page.items[page.items.length - 1] || page.more;
+          break;
+        }
+      }
+      if (stoppedEarly) {
+        more = true;
+        break;
+      }
+      if (!page.more || page.items.length === 0) break;
+      startAfterKey = lastKey;
+      if (limit && items.length >= limit) {
+        more = true;
+        break;
+      }
+    }
+    const result: ListResult = { items, resourceVersion: String(revision) };
+    if (more && lastKey !== undefined) result.continueToken = encodeContinue(revision!, lastKey);
+    return result;
+  }
+
+  // ---- create ----
+
+  async create(namespace: string, input: KubeObject, options: WriteOptions = {}): Promise<StoredObject> {
+    const obj = this.checkIncoming(namespace, input);
+    const meta = obj.metadata;
+    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(this.now());
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete (meta as { selfLink?: string }).selfLink;
+    if (this.tracksGeneration) meta.generation = 1;
+    else delete meta.generation;
+    this.strategy.defaults(obj);
+    this.strategy.prepareForCreate(obj);
+    this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameIsLabel), ...this.strategy.validate(obj)]);
+    const rollback = await this.hooks.beforeCreate?.(obj, options.dryRun ?? false);
+    if (options.dryRun) return obj;
+    try {
+      const rev = await this.storage.create(this.key(namespace, meta.name!), this.encode(obj));
+      meta.resourceVersion = String(rev);
+      return obj;
+    } catch (err) {
+      await rollback?.();
+      if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.ref(meta.name));
+      throw err;
+    }
+  }
+
+  // ---- update (PUT) and every read-modify-write ----
+
+  /**
+   * Replaces an object (PUT). A resourceVersion in the body is a precondition; without
+   * one the update applies to whatever is current.
+   */
+  async update(namespace: string, name: string, input: KubeObject, subresource = '', options: WriteOptions = {}): Promise<{ object: StoredObject; created: boolean }> {
+    const incoming = this.checkIncoming(namespace, input);
+    if (incoming.metadata.name !== name) {
+      throw badRequest(`the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+    }
+    const precondition = incoming.metadata.resourceVersion;
+    return this.guaranteedUpdate(namespace, name, subresource, options, precondition, () => cloneJson(incoming), {
+      createIfMissing: this.strategy.allowCreateOnUpdate && subresource === '' ? () => cloneJson(incoming) : undefined,
+    });
+  }
+
+  /**
+   * Read-modify-write with retries: `mutate` builds the new object from the current one
+   * (a patch, a PUT body, a scale change). It is re-run on a storage conflict unless the
+   * caller pinned a resourceVersion, which then must match.
+   */
+  async guaranteedUpdate(
+    namespace: string,
+    name: string,
+    subresource: string,
+    options: WriteOptions,
+    precondition: string | undefined,
+    mutate: (current: StoredObject) => KubeObject,
+    extra: { createIfMissing?: (() => KubeObject) | undefined } = {},
+  ): Promise<{ object: StoredObject; created: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      let kv: KeyValue;
+      try {
+        kv = await this.storage.get(this.key(namespace, name));
+      } catch (err) {
+        if (!isStorageError(err, 'KeyNotFound')) throw err;
+        if (extra.createIfMissing) return { object: await this.create(namespace, extra.createIfMissing(), options), created: true };
+        throw notFound(this.ref(name));
+      }
+      const current = this.decode(kv);
+      if (precondition && precondition !== current.metadata.resourceVersion) throw conflict(this.ref(name), OBJECT_MODIFIED);
+      const next = this.checkIncoming(namespace, mutate(cloneJson(current)));
+      if (next.metadata.name !== name) {
+        throw badRequest(`the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+      }
+      const innerPrecondition = next.metadata.resourceVersion;
+      if (innerPrecondition && innerPrecondition !== current.metadata.resourceVersion) throw conflict(this.ref(name), OBJECT_MODIFIED);
+      this.prepareUpdate(next, current, subresource);
+      if (isNoOp(next, current)) return { object: current, created: false };
+      // A terminating object whose last finalizer is gone is deleted, not updated.
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+        if (options.dryRun) return { object: next, created: false };
+        try {
+          await this.storage.delete(this.key(namespace, name), kv.modRevision);
+          await this.hooks.afterDelete?.(current);
+          next.metadata.resourceVersion = current.metadata.resourceVersion;
+          return { object: next, created: false };
+        } catch (err) {
+          if (isStorageError(err, 'Conflict') && !precondition && attempt < MAX_UNCONDITIONAL_RETRIES) continue;
+          throw this.mapWriteError(err, name);
+        }
+      }
+      const rollback = subresource === '' ? await this.hooks.beforeUpdate?.(next, current, options.dryRun ?? false) : undefined;
+      if (options.dryRun) return { object: next, created: false };
+      try {
+        const rev = await this.storage.update(this.key(namespace, name), this.encode(next), kv.modRevision);
+        next.metadata.resourceVersion = String(rev);
+        if (subresource === '') await this.hooks.afterUpdate?.(next, current);
+        return { object: next, created: false };
+      } catch (err) {
+        await rollback?.();
+        if ((isStorageError(err, 'Conflict') || isStorageError(err, 'KeyNotFound')) && !precondition && !innerPrecondition && attempt < MAX_UNCONDITIONAL_RETRIES) continue;
+        throw this.mapWriteError(err, name);
+      }
+    }
+  }
+
+  /** System metadata is the server's; the strategy splits spec from status. */
+  private prepareUpdate(next: StoredObject, current: StoredObject, subresource: string): void {
+    const meta = next.metadata;
+    const old = current.metadata;
+    const errors: FieldError[] = [];
+    if (meta.uid && meta.uid !== old.uid) errors.push({ type: 'FieldValueInvalid', field: 'metadata.uid', value: meta.uid, detail: 'field is immutable' });
+    meta.uid = old.uid!;
+    meta.creationTimestamp = old.creationTimestamp!;
+    if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
+    else delete meta.deletionTimestamp;
+    if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+    else delete meta.deletionGracePeriodSeconds;
+    if (old.generateName !== undefined && meta.generateName === undefined) meta.generateName = old.generateName;
+    meta.resourceVersion = old.resourceVersion!;
+    if (meta.namespace === undefined && old.namespace !== undefined) meta.namespace = old.namespace;
+    if (subresource === 'status') {
+      // Status writes change status only (and never metadata beyond what the server keeps).
+      const status = next['status'];
+      for (const k of Object.keys(next)) delete next[k];
+      Object.assign(next, cloneJson(current));
+      if (status === undefined) delete next['status'];
+      else next['status'] = status;
+    } else if (this.info.subresources.some((s) => s.name === 'status')) {
+      // Writes to the main resource leave status alone.
+      if (current['status'] === undefined) delete next['status'];
+      else next['status'] = cloneJson(current['status']);
+    }
+    this.strategy.defaults(next);
+    this.strategy.prepareForUpdate(next, current, subresource);
+    if (this.tracksGeneration) {
+      const gen = old.generation ?? 1;
+      meta.generation = specChanged(next, current) ? gen + 1 : gen;
+    }
+    this.check(next, [...errors, ...validateObjectMeta(next, this.info, this.strategy.nameIsLabel), ...this.strategy.validateUpdate(next, current, subresource)]);
+  }
+
+  // ---- delete ----
+
+  async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<{ object: StoredObject; deleted: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.getKv(namespace, name);
+      const current = this.decode(kv);
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw conflict(this.ref(name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw conflict(this.ref(name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`);
+      }
+      const next = cloneJson(current);
+      const meta = next.metadata;
+      const finalizers = new Set(meta.finalizers ?? []);
+      if (options.propagationPolicy === 'Orphan') finalizers.add('orphan');
+      if (options.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+      const grace = this.strategy.gracefulDeletion?.(current, options.gracePeriodSeconds) ?? 0;
+      const graceful = grace > 0;
+      if (finalizers.size > 0 || graceful) {
+        // The object stays, marked for deletion, until finalizers are gone or its node confirms.
+        if (finalizers.size > 0) meta.finalizers = [...finalizers];
+        const deadline = new Date(this.now().getTime() + grace * 1000);
+        if (!meta.deletionTimestamp || (graceful && Date.parse(meta.deletionTimestamp) > deadline.getTime())) {
+          meta.deletionTimestamp = rfc3339(deadline);
+        }
+        if (meta.deletionGracePeriodSeconds === undefined || grace < meta.deletionGracePeriodSeconds) meta.deletionGracePeriodSeconds = grace;
+        if (jsonEqual(next, current)) return { object: current, deleted: false };
+        if (options.dryRun) return { object: next, deleted: false };
+        try {
+          const rev = await this.storage.update(this.key(namespace, name), this.encode(next), kv.modRevision);
+          meta.resourceVersion = String(rev);
+          return { object: next, deleted: false };
+        } catch (err) {
+          if (isStorageError(err, 'Conflict') && attempt < MAX_UNCONDITIONAL_RETRIES) continue;
+          throw this.mapWriteError(err, name);
+        }
+      }
+      if (options.dryRun) return { object: current, deleted: true };
+      try {
+        const result = await this.storage.delete(this.key(namespace, name), kv.modRevision);
+        const object = this.decode({ value: result.prev.value, modRevision: result.revision });
+        await this.hooks.afterDelete?.(object);
+        return { object, deleted: true };
+      } catch (err) {
+        if (isStorageError(err, 'Conflict') && attempt < MAX_UNCONDITIONAL_RETRIES) continue;
+        throw this.mapWriteError(err, name);
+      }
+    }
+  }
+
+  // ---- helpers ----
+
+  /** Checks the envelope of an incoming object and fills apiVersion, kind and namespace. */
+  private checkIncoming(namespace: string, input: KubeObject): StoredObject {
+    if (!isPlainObject(input)) throw badRequest('the request body must be a JSON or YAML object');
+    const obj = input as StoredObject;
+    const expected = apiVersionOf(this.info);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
+      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expected})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== this.info.kind) {
+      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`);
+    }
+    obj.apiVersion = expected;
+    obj.kind = this.info.kind;
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (!isPlainObject(obj.metadata)) throw badRequest('metadata must be an object');
+    if (this.info.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = namespace;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    return obj;
+  }
+
+  private check(obj: StoredObject, errors: FieldError[]): void {
+    if (errors.length > 0) throw invalid(this.ref(obj.metadata.name ?? ''), errors);
+  }
+
+  private mapWriteError(err: unknown, name: string): unknown {
+    if (isStorageError(err, 'Conflict')) return conflict(this.ref(name), OBJECT_MODIFIED);
+    if (isStorageError(err, 'KeyNotFound')) return notFound(this.ref(name));
+    if (isStorageError(err, 'KeyExists')) return alreadyExists(this.ref(name));
+    return err;
+  }
+}
+
+export function rfc3339(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+function generateName(base: string): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
+  // Upstream truncates the base so the result stays within 63 characters.
+  return `${base.slice(0, 58)}${suffix}`;
+}
+
+/** Everything but metadata and status is "spec" for generation purposes. */
+function specChanged(a: StoredObject, b: StoredObject): boolean {
+  const strip = (o: StoredObject) => {
+    const { metadata: _m, status: _s, ...rest } = o;
+    void _m;
+    void _s;
+    return rest;
+  };
+  return !jsonEqual(strip(a), strip(b));
+}
+
+/** An update that changes nothing is not written (upstream skips identical writes). */
+function isNoOp(next: StoredObject, current: StoredObject): boolean {
+  return jsonEqual(next, current);
+}
+
+export function parseResourceVersion(rv: string): number {
+  if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version "${rv}"`);
+  return Number(rv);
+}
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(rv: number, lastKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: lastKey })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueToken;
+    if (t.v !== 'meta.k8s.io/v1' || !Number.isSafeInteger(t.rv) || typeof t.start !== 'string') throw new Error('bad');
+    return t;
+  } catch {
+    throw badRequest('continue key is not valid: the format of the continue token is not recognised');
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The set of served resources: for each entry of the resource table, its generic
+ * store (with the kind's strategy) and its watch cache, built once at start-up.
+ */
+import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import type { Backend } from '../../storage/backend.js';
+import type { Logger } from '../../util/logger.js';
+import { WatchCache } from '../watch-cache.js';
+import { GenericStore } from './generic-store.js';
+import { strategyFor } from './strategies.js';
+import { ServiceAllocator } from './core/service-allocation.js';
+
+export interface ServedResource {
+  info: ResourceInfo;
+  store: GenericStore;
+  cache: WatchCache;
+}
+
+export class Registry {
+  private readonly byPath = new Map<string, ServedResource>();
+
+  constructor(storage: Backend, logger: Logger, options: { serviceCidr: string; now?: () => Date }) {
+    const now = options.now ?? (() => new Date());
+    const serviceHooks = new ServiceAllocator(storage, options.serviceCidr).hooks();
+    for (const info of RESOURCES) {
+      const hooks = info.group === '' && info.kind === 'Service' ? serviceHooks : {};
+      const store = new GenericStore(storage, info, strategyFor(info), now, hooks);
+      const cache = new WatchCache(storage, { prefix: store.prefix(''), decode: (kv) => store.decode(kv) }, logger.child({ resource: info.plural }));
+      this.byPath.set(`${info.group}/${info.version}/${info.plural}`, { info, store, cache });
+    }
+  }
+
+  find(group: string, version: string, plural: string): ServedResource | undefined {
+    return this.byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  /** The core/v1 store of a kind, for cross-resource needs (namespaces, pods). */
+  core(plural: string): ServedResource {
+    return this.byPath.get(`/v1/${plural}`)!;
+  }
+
+  all(): ServedResource[] {
+    return [...this.byPath.values()];
+  }
+
+  stop(): void {
+    for (const r of this.byPath.values()) r.cache.stop();
+  }
+}

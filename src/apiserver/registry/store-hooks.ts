@@ -1,0 +1,18 @@
+/**
+ * Side effects a kind needs around its writes that a pure strategy cannot do, because
+ * they touch other storage: a Service's cluster IP and node ports are allocated
+ * before it is stored and released after it is gone.
+ */
+import type { StoredObject } from '../../api/object.js';
+
+/** Undoes an allocation when the write it was made for does not happen. */
+export type Rollback = () => Promise<void>;
+
+export interface StoreHooks {
+  beforeCreate?(obj: StoredObject, dryRun: boolean): Promise<Rollback>;
+  beforeUpdate?(obj: StoredObject, old: StoredObject, dryRun: boolean): Promise<Rollback>;
+  /** After an update is stored: free what the new version no longer holds. */
+  afterUpdate?(obj: StoredObject, old: StoredObject): Promise<void>;
+  /** After the object is gone from storage (not merely marked for deletion). */
+  afterDelete?(obj: StoredObject): Promise<void>;
+}

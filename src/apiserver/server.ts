@@ -1,0 +1,236 @@
+/**
+ * The API server: HTTPS with HTTP/2 and HTTP/1.1 (ALPN), authentication, in-flight
+ * limits, request timeout, then routing to health, version, metrics, discovery and the
+ * resource handlers. Only this component touches storage; everything else is a client.
+ */
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { ApiError, tooManyRequests } from '../api/errors.js';
+import type { Backend } from '../storage/backend.js';
+import type { Logger } from '../util/logger.js';
+import { createAuthenticator, type ClientCertificateVerifier, type UserInfo } from './authn.js';
+import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDiscovery, type DiscoveryDocuments } from './discovery.js';
+import { handleResource, type ResourceContext } from './handlers/resources.js';
+import { toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
+import { ApiServerMetrics } from './metrics.js';
+import { Registry } from './registry/registry.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { bootstrapCluster } from './bootstrap.js';
+
+export interface ApiServerOptions {
+  storage: Backend;
+  tls: { key: string; cert: string; ca: string };
+  verifyClientCertificate: ClientCertificateVerifier;
+  tokens?: Map<string, UserInfo>;
+  bindAddress: string;
+  port: number;
+  /** The address other components and pods reach this server at (kubernetes Endpoints). */
+  advertiseAddress: string;
+  serviceCidr: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Upstream defaults (DESIGN.md §3). */
+const MAX_READONLY_INFLIGHT = 400;
+const MAX_MUTATING_INFLIGHT = 200;
+const REQUEST_TIMEOUT_MS = 60_000;
+const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0+skiff',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-28T00:00:00Z',
+  goVersion: `node${process.versions.node}`,
+  compiler: 'skiff',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+export class ApiServer {
+  readonly registry: Registry;
+  readonly metrics = new ApiServerMetrics();
+  private readonly server: Http2SecureServer;
+  private readonly discovery: DiscoveryDocuments;
+  private readonly context: ResourceContext;
+  private readonly authenticator;
+  private readonly logger: Logger;
+  private inflightReadonly = 0;
+  private inflightMutating = 0;
+  private bootstrapped = false;
+  private stopping = false;
+  private readonly openResponses = new Set<Response>();
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.logger = options.logger;
+    const now = options.now ?? (() => new Date());
+    this.registry = new Registry(options.storage, options.logger, { serviceCidr: options.serviceCidr, now });
+    this.discovery = buildDiscovery(`${options.advertiseAddress}:${options.port}`);
+    this.context = { registry: this.registry, now, shuttingDown: () => this.stopping };
+    this.authenticator = createAuthenticator(options.verifyClientCertificate, options.tokens ?? new Map());
+    this.server = createSecureServer(
+      {
+        key: options.tls.key,
+        cert: options.tls.cert,
+        ca: options.tls.ca,
+        allowHTTP1: true,
+        // Ask for a client certificate, but let bearer-token and anonymous requests in;
+        // the authenticator decides.
+        requestCert: true,
+        rejectUnauthorized: false,
+        settings: { maxConcurrentStreams: 1000 },
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    this.server.on('sessionError', (err) => this.logger.debug({ err: String(err) }, 'http2 session error'));
+    this.server.on('tlsClientError', (err) => this.logger.debug({ err: String(err) }, 'tls client error'));
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.bindAddress, () => resolve());
+    });
+    await bootstrapCluster(this.registry, { serviceCidr: this.options.serviceCidr, advertiseAddress: this.options.advertiseAddress, port: this.port });
+    this.bootstrapped = true;
+    return this.url;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    const host = this.options.bindAddress.includes(':') ? `[${this.options.bindAddress}]` : this.options.bindAddress;
+    return `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.port}`;
+  }
+
+  /** Stops accepting, lets in-flight requests finish, ends watches cleanly. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.registry.stop();
+    for (const res of this.openResponses) if (!res.writableEnded) res.end();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
+  }
+
+  private async handle(req: Request, res: Response): Promise<void> {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'https://skiff');
+    let info: RequestInfo = { isResourceRequest: false, verb: (req.method ?? 'GET').toLowerCase(), path: url.pathname };
+    let release: (() => void) | undefined;
+    this.openResponses.add(res);
+    res.on('close', () => this.openResponses.delete(res));
+    try {
+      info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      const user = this.authenticator.authenticate(req);
+      if (!user && !UNAUTHENTICATED_PATHS.has(url.pathname)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      if (info.isResourceRequest && info.verb === 'watch') {
+        await handleResource(this.context, req, res, info, url.searchParams);
+        return;
+      }
+      release = this.admit(info);
+      await withTimeout(this.route(req, res, url, info), REQUEST_TIMEOUT_MS);
+    } catch (err) {
+      const apiError = toApiError(err);
+      if (apiError.code >= 500) this.logger.error({ method: req.method, path: url.pathname, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'request failed');
+      writeError(res, apiError);
+    } finally {
+      release?.();
+      this.record(info, res, url, started);
+    }
+  }
+
+  /** Upstream's max-in-flight filter: reads and writes each have a budget; past it, 429. */
+  private admit(info: RequestInfo): () => void {
+    const mutating = ['create', 'update', 'patch', 'delete', 'deletecollection', 'post', 'put'].includes(info.verb);
+    if (mutating) {
+      if (this.inflightMutating >= MAX_MUTATING_INFLIGHT) throw tooManyRequests('Too many requests, please try again later.', 1);
+      this.inflightMutating++;
+      return () => void this.inflightMutating--;
+    }
+    if (this.inflightReadonly >= MAX_READONLY_INFLIGHT) throw tooManyRequests('Too many requests, please try again later.', 1);
+    this.inflightReadonly++;
+    return () => void this.inflightReadonly--;
+  }
+
+  private async route(req: Request, res: Response, url: URL, info: RequestInfo): Promise<void> {
+    if (info.isResourceRequest) return handleResource(this.context, req, res, info, url.searchParams);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    switch (path) {
+      case '/version':
+        return writeJson(res, 200, VERSION_INFO);
+      case '/healthz':
+      case '/livez':
+        return writePlain(res, 200, 'ok');
+      case '/readyz':
+        return this.readyz(res);
+      case '/metrics':
+        res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType });
+        res.end(await this.metrics.registry.metrics());
+        return;
+      case '/api':
+        return wantsAggregatedDiscovery(req.headers.accept)
+          ? writeJson(res, 200, this.discovery.aggregatedApi, AGGREGATED_DISCOVERY_CONTENT_TYPE)
+          : writeJson(res, 200, this.discovery.legacyApi);
+      case '/apis':
+        return wantsAggregatedDiscovery(req.headers.accept)
+          ? writeJson(res, 200, this.discovery.aggregatedApis, AGGREGATED_DISCOVERY_CONTENT_TYPE)
+          : writeJson(res, 200, this.discovery.legacyApis);
+    }
+    const doc = this.discovery.resourceLists.get(path) ?? this.discovery.groups.get(path);
+    if (doc) return writeJson(res, 200, doc);
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  }
+
+  private async readyz(res: Response): Promise<void> {
+    try {
+      await this.options.storage.currentRevision();
+    } catch (err) {
+      return writePlain(res, 500, `[-]etcd failed: ${String(err)}\nreadyz check failed`);
+    }
+    if (!this.bootstrapped) return writePlain(res, 500, '[-]poststarthook/bootstrap-controller failed: not finished\nreadyz check failed');
+    if (this.stopping) return writePlain(res, 500, '[-]shutdown failed: server is shutting down\nreadyz check failed');
+    writePlain(res, 200, 'ok');
+  }
+
+  private record(info: RequestInfo, res: Response, url: URL, started: number): void {
+    const labels = info.isResourceRequest
+      ? {
+          verb: info.verb.toUpperCase(),
+          dry_run: url.searchParams.get('dryRun') ?? '',
+          group: info.group,
+          version: info.version,
+          resource: info.resource,
+          subresource: info.subresource,
+          scope: info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster',
+          component: 'apiserver',
+        }
+      : { verb: info.verb.toUpperCase(), dry_run: '', group: '', version: '', resource: '', subresource: '', scope: '', component: 'apiserver' };
+    this.metrics.requests.inc({ ...labels, code: String(res.statusCode) });
+    this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+  }
+}
+
+function writePlain(res: Response, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end(text);
+}
+
+async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {})),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

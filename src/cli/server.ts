@@ -1,0 +1,36 @@
+/**
+ * `skiff server`: the command-line face of cmd/server.ts — flags, defaults, signals.
+ */
+import type { Command } from 'commander';
+import { startServer } from '../cmd/server.js';
+import { defaultDataDir } from './defaults.js';
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('run the control plane: API server on SQLite (default) or etcd')
+    .option('--data-dir <dir>', 'where certificates, kubeconfig and the SQLite store live', defaultDataDir())
+    .option('--port <port>', 'HTTPS port of the API server', (v) => Number.parseInt(v, 10), 6443)
+    .option('--bind-address <ip>', 'address to listen on', '127.0.0.1')
+    .option('--datastore <dsn>', 'sqlite:///path/state.db (default: in the data dir) or etcd://host:port[,host:port]')
+    .option('--service-cidr <cidr>', 'range of Service cluster IPs', '10.43.0.0/16')
+    .option('--token-file <file>', 'static bearer tokens: token,user,uid,"group1,group2"')
+    .option('--tls-san <name>', 'extra name or IP for the serving certificate (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--disable-agent', 'run the control plane only (no node agent on this machine)', false)
+    .action(async (opts: { dataDir: string; port: number; bindAddress: string; datastore?: string; serviceCidr: string; tokenFile?: string; tlsSan: string[]; disableAgent: boolean }) => {
+      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
+      const running = await startServer(opts);
+      const shutdown = (signal: string) => {
+        process.stdout.write(`\n${signal}: shutting down\n`);
+        running.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            process.stderr.write(`shutdown failed: ${String(err)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+}

@@ -1,0 +1,91 @@
+/**
+ * `skiff server`: wires the control plane together — data directory, PKI, storage,
+ * API server, kubeconfig — printing each start-up step with its timing, and shuts it
+ * down cleanly on SIGTERM/SIGINT.
+ */
+import { mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ApiServer } from '../apiserver/server.js';
+import { ensureClusterPki, writeKubeconfig } from '../apiserver/pki/index.js';
+import { loadTokenFile } from '../apiserver/authn.js';
+import { firstServiceIp, parseCidr } from '../apiserver/registry/core/service-allocation.js';
+import { openBackend } from '../storage/open.js';
+import { createLogger } from '../util/logger.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  datastore?: string;
+  serviceCidr: string;
+  tokenFile?: string;
+  tlsSan: string[];
+  disableAgent: boolean;
+  /** Where step lines go (stdout by default). */
+  print?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+/** The address pods and other machines use: the bind address, or the host's first IPv4. */
+function advertiseAddress(bindAddress: string): string {
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::') return bindAddress;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const t0 = performance.now();
+  const step = (what: string) => print(`[${String(Math.round(performance.now() - t0)).padStart(5)} ms] ${what}`);
+  const logger = createLogger('apiserver');
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  step(`data directory ${dataDir}`);
+
+  const serviceCidr = parseCidr(options.serviceCidr);
+  const pki = await ensureClusterPki(dataDir, { extraSans: options.tlsSan, serviceIp: firstServiceIp(serviceCidr) });
+  step(pki.changes.length ? `certificates: ${pki.changes.map((c) => `${c.item} ${c.action}`).join(', ')}` : 'certificates reused');
+
+  const datastore = options.datastore ?? `sqlite://${join(dataDir, 'state.db')}`;
+  const storage = await openBackend(datastore, { logger: createLogger('storage') });
+  step(`datastore ${datastore} at revision ${await storage.currentRevision()}`);
+
+  const server = new ApiServer({
+    storage,
+    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
+    verifyClientCertificate: (raw) => pki.verifyClientCertificate(raw),
+    tokens: options.tokenFile ? loadTokenFile(options.tokenFile) : new Map(),
+    bindAddress: options.bindAddress,
+    port: options.port,
+    advertiseAddress: advertiseAddress(options.bindAddress),
+    serviceCidr: options.serviceCidr,
+    logger,
+  });
+  const url = await server.start();
+  step(`API server listening on ${url} (HTTP/2 and HTTP/1.1)`);
+
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, { server: url, pki });
+  step(`kubeconfig written`);
+  if (options.disableAgent) step('node agent disabled (--disable-agent)');
+  print(`\nSkiff is ready. To use it:\n  export KUBECONFIG=${kubeconfig}`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    kubeconfig,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.stop();
+        await storage.close();
+      })()),
+  };
+}

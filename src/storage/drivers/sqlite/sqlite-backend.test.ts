@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { runBackendContract } from '../../contract.test-suite.js';
+import { SqliteBackend } from './sqlite-backend.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-test-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+runBackendContract('sqlite', async (options) =>
+  SqliteBackend.open({ path: join(dir, `contract-${n++}.db`), autoCompaction: false, ...options }),
+);
+
+// ---- what only the SQLite driver promises ----
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { StorageError } from '../../errors.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+async function expectCode(fn: () => unknown, code: string): Promise<StorageError> {
+  try {
+    await fn();
+  } catch (err) {
+    assert.ok(err instanceof StorageError, String(err));
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe('sqlite driver', () => {
+  it('keeps data, revisions and the compaction mark across reopen', async () => {
+    const path = join(dir, 'reopen.db');
+    const a = SqliteBackend.open({ path, autoCompaction: false });
+    const r1 = await a.create('/k/a', enc('1'));
+    const r2 = await a.update('/k/a', enc('2'), r1);
+    const r3 = (await a.delete('/k/a')).revision;
+    await a.create('/k/b', enc('b'));
+    await a.compact(r2);
+    await a.close();
+    const b = SqliteBackend.open({ path, autoCompaction: false });
+    try {
+      assert.equal(await b.currentRevision(), r3 + 1);
+      assert.equal(await b.compactRevision(), r2);
+      await expectCode(() => b.get('/k/a', { atRevision: r1 }), 'Compacted');
+      assert.equal(new TextDecoder().decode((await b.get('/k/a', { atRevision: r2 })).value), '2');
+      // a new write continues the revision sequence
+      assert.equal(await b.create('/k/c', enc('c')), r3 + 2);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('a second process cannot open a store that is in use', async () => {
+    const path = join(dir, 'locked.db');
+    const owner = SqliteBackend.open({ path, autoCompaction: false });
+    try {
+      await owner.create('/k', enc('v'));
+      const script = `
+        import { SqliteBackend } from ${JSON.stringify(new URL('./sqlite-backend.ts', import.meta.url).href)};
+        try { SqliteBackend.open({ path: ${JSON.stringify(path)} }); console.log('opened'); }
+        catch (e) { console.log(e.code + ': ' + e.message); }`;
+      const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.match(out.stdout, /^Locked: .*in use by another process/, out.stderr);
+      // and the owner is unharmed
+      assert.equal(new TextDecoder().decode((await owner.get('/k')).value), 'v');
+    } finally {
+      await owner.close();
+    }
+  });
+
+  it('refuses garbage, truncated and foreign files with a clear error', async () => {
+    const garbage = join(dir, 'garbage.db');
+    writeFileSync(garbage, Buffer.alloc(8192, 0x5a));
+    const e1 = await expectCode(() => SqliteBackend.open({ path: garbage }), 'Corrupt');
+    assert.match(e1.message, /not a usable Skiff SQLite store/);
+    assert.equal(readFileSync(garbage).every((b) => b === 0x5a), true, 'the file was not touched');
+
+    const truncated = join(dir, 'truncated.db');
+    const t = SqliteBackend.open({ path: truncated, autoCompaction: false });
+    for (let i = 0; i < 2000; i++) await t.create(`/k/${i}`, new Uint8Array(512));
+    await t.close();
+    const size = statSync(truncated).size;
+    truncateSync(truncated, Math.floor(size / 2 / 4096) * 4096 + 100);
+    await expectCode(() => SqliteBackend.open({ path: truncated }), 'Corrupt');
+    truncateSync(truncated, Math.floor(size / 2 / 4096) * 4096);
+    await expectCode(() => SqliteBackend.open({ path: truncated }), 'Corrupt');
+
+    const foreign = join(dir, 'foreign.db');
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE users (id INTEGER PRIMARY KEY)');
+    other.close();
+    const e3 = await expectCode(() => SqliteBackend.open({ path: foreign }), 'Corrupt');
+    assert.match(e3.message, /not a Skiff store/);
+  });
+
+  it('compaction removes superseded rows, lets writes through between batches; the WAL stays bounded', async () => {
+    const path = join(dir, 'compaction.db');
+    const walLimitBytes = 2 * 1024 * 1024;
+    const store = SqliteBackend.open({ path, autoCompaction: false, compactionBatchRows: 200, walLimitBytes });
+    let rev = await store.create('/hot', new Uint8Array(4096));
+    // Far more WAL traffic than the limit: checkpoints must keep the file near it.
+    let largestWal = 0;
+    for (let i = 0; i < 5000; i++) {
+      rev = await store.update('/hot', new Uint8Array(4096), rev);
+      if (i % 100 === 0) largestWal = Math.max(largestWal, statSync(`${path}-wal`).size);
+    }
+    assert.ok(largestWal < 3 * walLimitBytes, `WAL bounded (largest ${largestWal} bytes)`);
+    for (let i = 0; i < 100; i++) await store.delete(`/gone/${i}`).catch(() => store.create(`/gone/${i}`, enc('x')));
+    for (let i = 0; i < 100; i++) await store.delete(`/gone/${i}`);
+    const target = await store.currentRevision();
+    let compactionDone = false;
+    const compaction = store.compact(target).then(() => (compactionDone = true));
+    // A write issued during compaction completes while compaction is still running.
+    await store.create('/during', enc('x'));
+    assert.equal(compactionDone, false, 'the write waited for the whole compaction');
+    await compaction;
+    assert.equal(new TextDecoder().decode((await store.get('/during')).value), 'x');
+    assert.ok(statSync(`${path}-wal`).size < 3 * walLimitBytes, 'WAL bounded after compaction');
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM kv').get() as { n: number }).n;
+    db.close();
+    assert.equal(rows, 2, 'only the live /hot row and /during remain');
+  });
+
+  it('compacts automatically, keeping the configured window', async () => {
+    const store = SqliteBackend.open({
+      path: join(dir, 'auto.db'),
+      autoCompaction: { intervalMs: 5, retainMs: 0, retainRevisions: 10 },
+    });
+    try {
+      let rev = await store.create('/k', enc('0'));
+      for (let i = 0; i < 50; i++) rev = await store.update('/k', enc(String(i)), rev);
+      const deadline = Date.now() + 10_000;
+      while ((await store.compactRevision()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const compactedTo = await store.compactRevision();
+      assert.ok(compactedTo > 0, 'compacted');
+      assert.ok(compactedTo <= rev - 10, `kept the last 10 revisions (compacted to ${compactedTo}, head ${rev})`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails every operation clearly after close', async () => {
+    const store = SqliteBackend.open({ path: join(dir, 'closed.db'), autoCompaction: false });
+    const stream = store.watch('/', 0);
+    await store.close();
+    await expectCode(() => store.create('/k', enc('v')), 'Closed');
+    await expectCode(() => store.get('/k'), 'Closed');
+    await expectCode(async () => {
+      for await (const _ of stream) void _;
+    }, 'Closed');
+  });
+});

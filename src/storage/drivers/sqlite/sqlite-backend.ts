@@ -1,0 +1,651 @@
+/**
+ * The embedded store: the Backend contract on one SQLite file (better-sqlite3, WAL).
+ *
+ * Durability: synchronous=FULL, so a commit returns only after the WAL is fsynced, and
+ * a write is acknowledged only after its commit. Throughput comes from group commit:
+ * writes arriving in the same event-loop turn are queued and applied in one
+ * transaction with one fsync (each keeps its own revision and its own outcome).
+ *
+ * One process per file: a sidecar lock (process-lock.ts) makes a second opener fail
+ * with a clear Locked error. Checkpoints run in a worker thread so they never stall
+ * the event loop. Because this process is the only writer, watches are served from
+ * memory after each commit, with history replayed from the log on demand.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import type {
+  Backend,
+  DeleteResult,
+  GetOptions,
+  KeyValue,
+  ListOptions,
+  ListResult,
+  WatchEvent,
+  WatchStream,
+} from '../../backend.js';
+import {
+  StorageError,
+  closed,
+  compacted,
+  conflict,
+  futureRevision,
+  keyExists,
+  keyNotFound,
+} from '../../errors.js';
+import { checkKey, checkPrefix, checkRevision, checkValue, prefixEnd } from '../../limits.js';
+import { DEFAULT_MAX_BUFFERED_EVENTS, WatchQueue } from '../../watch-queue.js';
+import { DEFAULT_RETENTION, RevisionHistory, type RetentionWindow } from '../../compaction-policy.js';
+import { type Logger, silentLogger } from '../../../util/logger.js';
+import { checkDatabaseFile } from './file-check.js';
+import { ensureSchema } from './schema.js';
+import { acquireProcessLock, type ProcessLock } from './process-lock.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
+
+export interface SqliteBackendOptions {
+  path: string;
+  /** Per-watch buffer before a slow consumer is cut off (WatchOverflow). */
+  maxBufferedEvents?: number;
+  /** Automatic compaction; false turns it off (tests that inspect history). */
+  autoCompaction?: false | (RetentionWindow & { intervalMs: number });
+  /** Rows examined per compaction transaction; small batches keep writer stalls short. */
+  compactionBatchRows?: number;
+  /** Past this WAL size, writes pause until the checkpointer has copied it all. */
+  walLimitBytes?: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/** Keys sort below this: every key is printable ASCII (≤ 0x7e). */
+const KEY_CEILING = '\x7f';
+const REPLAY_PAGE_ROWS = 1000;
+/** Target duration of one compaction transaction (writers wait at most about this long). */
+const COMPACTION_BATCH_BUDGET_MS = 4;
+const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+/** Never hold writes longer than this, even if the checkpointer is stuck. */
+const WAL_HOLD_MAX_MS = 2000;
+const EMPTY = Buffer.alloc(0);
+
+type WriteOp =
+  | { kind: 'create'; key: string; value: Buffer }
+  | { kind: 'update'; key: string; value: Buffer; expected: number }
+  | { kind: 'delete'; key: string; expected: number | undefined };
+
+interface PendingWrite {
+  op: WriteOp;
+  resolve: (result: number | DeleteResult) => void;
+  reject: (err: unknown) => void;
+}
+
+interface CurrentRow {
+  rev: number;
+  create_revision: number;
+}
+interface ValueRow {
+  name: string;
+  rev: number;
+  create_revision: number;
+  value: Buffer;
+}
+interface LogRow {
+  id: number;
+  name: string;
+  deleted: number;
+  create_revision: number;
+  value: Buffer;
+  prev_value: Buffer | null;
+}
+
+interface Watcher {
+  queue: WatchQueue;
+  /** Only events with a revision above this are delivered live. */
+  after: number;
+}
+
+function toBuffer(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Maps SQLite failures to contract errors; passes StorageErrors through. */
+function toStorageError(err: unknown, path: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StorageError('Locked', `${path} is in use by another process (${message}); only one Skiff server may open a SQLite store`, {}, { cause: err });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) {
+    return new StorageError('Corrupt', `${path} is damaged: ${message}; refusing to continue`, {}, { cause: err });
+  }
+  return new StorageError('Unavailable', `sqlite store ${path}: ${message}`, {}, { cause: err });
+}
+
+export class SqliteBackend implements Backend {
+  private readonly db: Db;
+  private readonly path: string;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly maxBufferedEvents: number;
+  private readonly compactionBatchRows: number;
+  private readonly walLimitBytes: number;
+
+  private revision: number;
+  private compactedRevision: number;
+  private compactedTo: number;
+  private isClosed = false;
+  private readonly lock: ProcessLock;
+  private readonly checkpointer: WalCheckpointer;
+  /** Set while writes wait for the checkpointer to catch up with a WAL over its bound. */
+  private walHoldSince: number | undefined;
+  private flushesSinceWalCheck = 0;
+
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private compaction: Promise<void> = Promise.resolve();
+  private readonly history: RevisionHistory | undefined;
+  private readonly autoCompactTimer: NodeJS.Timeout | undefined;
+
+  private readonly stmt: {
+    current: Statement<[string], CurrentRow>;
+    currentWithValue: Statement<[string], ValueRow>;
+    valueAt: Statement<[string, number], ValueRow & { deleted: number }>;
+    valueOf: Statement<[number], { value: Buffer }>;
+    insertLog: Statement<[number, string, number, number, number, Buffer]>;
+    insertCurrent: Statement<[string, number, number]>;
+    updateCurrent: Statement<[number, string]>;
+    deleteCurrent: Statement<[string]>;
+    listCurrent: Statement<[string, string, number], ValueRow>;
+    listAt: Statement<[number, string, string, number], ValueRow>;
+    count: Statement<[string, string], { n: number }>;
+    replay: Statement<[number, number, string, string, number], LogRow>;
+    compactScan: Statement<[number, number, number], { id: number; deleted: number; prev_revision: number }>;
+    deleteRow: Statement<[number]>;
+    setMeta: Statement<[number, string]>;
+  };
+  private readonly applyBatch: (batch: PendingWrite[], outcomes: (number | DeleteResult | StorageError)[], events: WatchEvent[]) => void;
+
+  private constructor(options: SqliteBackendOptions) {
+    this.path = options.path;
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.maxBufferedEvents = options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS;
+    this.compactionBatchRows = options.compactionBatchRows ?? 250;
+    this.walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
+
+    checkDatabaseFile(this.path);
+    this.lock = acquireProcessLock(this.path);
+    let db: Db | undefined;
+    try {
+      db = new Database(this.path, { timeout: 5000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      // The WAL file is reused from its start after each complete checkpoint rather than
+      // truncated: truncating a large file inside a commit stalled writers.
+      db.pragma('journal_size_limit = -1');
+      // Checkpoints run in a worker thread (wal-checkpointer.ts), never inline in a commit.
+      db.pragma('wal_autocheckpoint = 0');
+      db.pragma('cache_size = -65536');
+      db.exec('BEGIN IMMEDIATE');
+      ensureSchema(db, this.path);
+      db.exec('COMMIT');
+    } catch (err) {
+      db?.close();
+      this.lock.release();
+      throw toStorageError(err, this.path);
+    }
+    this.db = db;
+    this.checkpointer = new WalCheckpointer(this.path, {
+      onCheckpoint: (complete) => {
+        if (complete && this.walHoldSince !== undefined) this.releaseWalHold();
+      },
+      onError: (message) => this.logger.error({ err: message }, 'WAL checkpoint failed'),
+    });
+
+    this.stmt = {
+      current: db.prepare(`SELECT rev, create_revision FROM current WHERE name = ?`),
+      currentWithValue: db.prepare(
+        `SELECT c.name, c.rev, c.create_revision, kv.value FROM current c JOIN kv ON kv.id = c.rev WHERE c.name = ?`,
+      ),
+      valueAt: db.prepare(
+        `SELECT name, id AS rev, create_revision, value, deleted FROM kv WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`,
+      ),
+      valueOf: db.prepare(`SELECT value FROM kv WHERE id = ?`),
+      insertLog: db.prepare(
+        `INSERT INTO kv (id, name, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      insertCurrent: db.prepare(`INSERT INTO current (name, rev, create_revision) VALUES (?, ?, ?)`),
+      updateCurrent: db.prepare(`UPDATE current SET rev = ? WHERE name = ?`),
+      deleteCurrent: db.prepare(`DELETE FROM current WHERE name = ?`),
+      listCurrent: db.prepare(
+        `SELECT c.name, c.rev, c.create_revision, kv.value FROM current c JOIN kv ON kv.id = c.rev
+         WHERE c.name >= ? AND c.name < ? ORDER BY c.name LIMIT ?`,
+      ),
+      // The newest row of each key at or below the revision, skipping keys deleted by then.
+      listAt: db.prepare(
+        `SELECT kv.name, kv.id AS rev, kv.create_revision, kv.value FROM kv
+         JOIN (SELECT MAX(id) AS mid FROM kv WHERE id <= ? AND name >= ? AND name < ? GROUP BY name) m ON kv.id = m.mid
+         WHERE kv.deleted = 0 ORDER BY kv.name LIMIT ?`,
+      ),
+      count: db.prepare(`SELECT COUNT(*) AS n FROM current WHERE name >= ? AND name < ?`),
+      replay: db.prepare(
+        `SELECT k.id, k.name, k.deleted, k.create_revision, k.value, p.value AS prev_value
+         FROM kv k LEFT JOIN kv p ON p.id = k.prev_revision
+         WHERE k.id > ? AND k.id <= ? AND k.name >= ? AND k.name < ? ORDER BY k.id LIMIT ?`,
+      ),
+      compactScan: db.prepare(`SELECT id, deleted, prev_revision FROM kv WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`),
+      deleteRow: db.prepare(`DELETE FROM kv WHERE id = ?`),
+      setMeta: db.prepare(`UPDATE meta SET v = ? WHERE k = ?`),
+    };
+    this.applyBatch = db.transaction((batch, outcomes, events) => {
+      for (const write of batch) {
+        try {
+          outcomes.push(this.apply(write.op, events));
+        } catch (err) {
+          // A contract error fails only its own write; anything else aborts the batch.
+          if (!(err instanceof StorageError)) throw err;
+          outcomes.push(err);
+        }
+      }
+    });
+
+    const meta = (k: string) => (db.prepare(`SELECT v FROM meta WHERE k = ?`).get(k) as { v: number }).v;
+    const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`).get() as { seq: number } | undefined;
+    this.revision = seq?.seq ?? 0;
+    this.compactedRevision = meta('compact_revision');
+    this.compactedTo = meta('compacted_to');
+    if (this.compactedTo < this.compactedRevision) this.scheduleCompaction();
+
+    const auto = options.autoCompaction ?? { ...DEFAULT_RETENTION, intervalMs: 30_000 };
+    if (auto) {
+      this.history = new RevisionHistory(auto);
+      this.history.record(this.now(), this.revision);
+      this.autoCompactTimer = setInterval(() => this.autoCompact(), auto.intervalMs);
+      this.autoCompactTimer.unref();
+    }
+  }
+
+  /** Opens (creating if needed) the store at `path`; fails with Locked or Corrupt. */
+  static open(options: SqliteBackendOptions): SqliteBackend {
+    return new SqliteBackend(options);
+  }
+
+  // ---- writes: queued, then applied in one transaction per event-loop turn ----
+
+  create(key: string, value: Uint8Array): Promise<number> {
+    checkKey(key);
+    checkValue(key, value);
+    return this.enqueue({ kind: 'create', key, value: toBuffer(value) }) as Promise<number>;
+  }
+
+  update(key: string, value: Uint8Array, expectedModRevision: number): Promise<number> {
+    checkKey(key);
+    checkValue(key, value);
+    checkRevision('expectedModRevision', expectedModRevision);
+    return this.enqueue({ kind: 'update', key, value: toBuffer(value), expected: expectedModRevision }) as Promise<number>;
+  }
+
+  delete(key: string, expectedModRevision?: number): Promise<DeleteResult> {
+    checkKey(key);
+    if (expectedModRevision !== undefined) checkRevision('expectedModRevision', expectedModRevision);
+    return this.enqueue({ kind: 'delete', key, expected: expectedModRevision }) as Promise<DeleteResult>;
+  }
+
+  private enqueue(op: WriteOp): Promise<number | DeleteResult> {
+    if (this.isClosed) return Promise.reject(closed());
+    return new Promise((resolve, reject) => {
+      this.pending.push({ op, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.walHoldSince !== undefined) {
+      if (performance.now() - this.walHoldSince < WAL_HOLD_MAX_MS) return;
+      this.walHoldSince = undefined;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const startRevision = this.revision;
+    const outcomes: (number | DeleteResult | StorageError)[] = [];
+    const events: WatchEvent[] = [];
+    try {
+      this.applyBatch(batch, outcomes, events);
+    } catch (err) {
+      this.revision = startRevision;
+      const failure = toStorageError(err, this.path);
+      this.logger.error({ err: failure.message, writes: batch.length }, 'write batch failed');
+      for (const write of batch) write.reject(failure);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof StorageError) write.reject(outcome);
+      else write.resolve(outcome);
+    });
+    if (events.length > 0) this.broadcast(events);
+    if (++this.flushesSinceWalCheck >= 32) {
+      this.flushesSinceWalCheck = 0;
+      this.checkWalSize();
+    }
+  }
+
+  private checkWalSize(): void {
+    let size = 0;
+    try {
+      size = statSync(`${this.path}-wal`).size;
+    } catch {
+      return;
+    }
+    if (size > this.walLimitBytes && this.walHoldSince === undefined) {
+      this.walHoldSince = performance.now();
+      this.checkpointer.nudge();
+      // Resume even if no checkpoint answers in time.
+      setTimeout(() => this.releaseWalHold(), WAL_HOLD_MAX_MS);
+    }
+  }
+
+  private releaseWalHold(): void {
+    if (this.walHoldSince === undefined) return;
+    this.walHoldSince = undefined;
+    if (this.pending.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Applies one write inside the batch transaction; throws StorageError to refuse it. */
+  private apply(op: WriteOp, events: WatchEvent[]): number | DeleteResult {
+    const cur = this.stmt.current.get(op.key);
+    if (op.kind === 'create') {
+      if (cur) throw keyExists(op.key);
+      const rev = ++this.revision;
+      this.stmt.insertLog.run(rev, op.key, 0, rev, 0, op.value);
+      this.stmt.insertCurrent.run(op.key, rev, rev);
+      events.push({ type: 'PUT', key: op.key, value: op.value, revision: rev, createRevision: rev });
+      return rev;
+    }
+    if (!cur) throw keyNotFound(op.key);
+    if (op.expected !== undefined && cur.rev !== op.expected) throw conflict(op.key, op.expected, cur.rev);
+    const rev = ++this.revision;
+    if (op.kind === 'update') {
+      this.stmt.insertLog.run(rev, op.key, 0, cur.create_revision, cur.rev, op.value);
+      this.stmt.updateCurrent.run(rev, op.key);
+      const event: WatchEvent = { type: 'PUT', key: op.key, value: op.value, revision: rev, createRevision: cur.create_revision };
+      // The previous value is only needed by live watchers; skip the read when there are none.
+      if (this.watchers.size > 0) event.prevValue = this.stmt.valueOf.get(cur.rev)!.value;
+      events.push(event);
+      return rev;
+    }
+    const prevValue = this.stmt.valueOf.get(cur.rev)!.value;
+    this.stmt.insertLog.run(rev, op.key, 1, cur.create_revision, cur.rev, EMPTY);
+    this.stmt.deleteCurrent.run(op.key);
+    events.push({ type: 'DELETE', key: op.key, prevValue, revision: rev, createRevision: cur.create_revision });
+    return {
+      revision: rev,
+      prev: { key: op.key, value: prevValue, createRevision: cur.create_revision, modRevision: cur.rev },
+    };
+  }
+
+  // ---- reads: synchronous SQLite under an async contract ----
+
+  async get(key: string, options: GetOptions = {}): Promise<KeyValue> {
+    this.checkOpen();
+    checkKey(key);
+    const at = options.atRevision;
+    if (at === undefined || at === 0 || at === this.revision) {
+      const row = this.run(() => this.stmt.currentWithValue.get(key));
+      if (!row) throw keyNotFound(key);
+      return toKeyValue(row);
+    }
+    this.checkReadRevision(at);
+    const row = this.run(() => this.stmt.valueAt.get(key, at));
+    if (!row || row.deleted) throw keyNotFound(key);
+    return toKeyValue(row);
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    this.checkOpen();
+    checkPrefix(prefix);
+    if (options.startAfterKey !== undefined) checkKey(options.startAfterKey);
+    const limit = options.limit && options.limit > 0 ? options.limit : -1;
+    const upper = prefixEnd(prefix) ?? KEY_CEILING;
+    // Inclusive lower bound: the prefix itself, or the first key after startAfterKey.
+    const lower =
+      options.startAfterKey !== undefined && options.startAfterKey >= prefix ? keyAfter(options.startAfterKey) : prefix;
+    const fetch = limit < 0 ? -1 : limit + 1;
+    const at = options.atRevision;
+    let rows: ValueRow[];
+    let revision: number;
+    if (at === undefined || at === 0 || at === this.revision) {
+      revision = this.revision;
+      rows = this.run(() => this.stmt.listCurrent.all(lower, upper, fetch));
+    } else {
+      this.checkReadRevision(at);
+      revision = at;
+      rows = this.run(() => this.stmt.listAt.all(at, lower, upper, fetch));
+    }
+    const more = limit > 0 && rows.length > limit;
+    if (more) rows.length = limit;
+    return { items: rows.map(toKeyValue), revision, more };
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.checkOpen();
+    checkPrefix(prefix);
+    return this.run(() => this.stmt.count.get(prefix, prefixEnd(prefix) ?? KEY_CEILING)!.n);
+  }
+
+  async currentRevision(): Promise<number> {
+    this.checkOpen();
+    return this.revision;
+  }
+
+  async compactRevision(): Promise<number> {
+    this.checkOpen();
+    return this.compactedRevision;
+  }
+
+  async dbSize(): Promise<number> {
+    this.checkOpen();
+    const sizeOf = (p: string) => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    return sizeOf(this.path) + sizeOf(`${this.path}-wal`);
+  }
+
+  private checkReadRevision(at: number): void {
+    checkRevision('atRevision', at);
+    if (at > this.revision) throw futureRevision(at, this.revision);
+    if (at < this.compactedRevision) throw compacted(at, this.compactedRevision);
+  }
+
+  // ---- watch ----
+
+  watch(prefix: string, fromRevision: number): WatchStream {
+    checkPrefix(prefix);
+    checkRevision('fromRevision', fromRevision);
+    const upper = prefixEnd(prefix) ?? KEY_CEILING;
+    const replayUntil = this.revision;
+    let cursor = fromRevision;
+    const watcher: Watcher = {
+      after: Math.max(fromRevision, replayUntil),
+      queue: new WatchQueue({
+        maxBufferedEvents: this.maxBufferedEvents,
+        onEnd: () => this.removeWatcher(prefix, watcher),
+        // History (fromRevision, replayUntil] is read page by page as the consumer pulls;
+        // live events above replayUntil queue up meanwhile.
+        replay:
+          fromRevision < replayUntil
+            ? () => {
+                if (cursor >= replayUntil) return null;
+                if (this.isClosed) throw closed();
+                if (cursor < this.compactedRevision) throw compacted(cursor, this.compactedRevision);
+                const rows = this.run(() => this.stmt.replay.all(cursor, replayUntil, prefix, upper, REPLAY_PAGE_ROWS));
+                if (rows.length === 0) {
+                  cursor = replayUntil;
+                  return null;
+                }
+                cursor = rows[rows.length - 1]!.id;
+                return rows.map(toEvent);
+              }
+            : undefined,
+      }),
+    };
+    if (this.isClosed) {
+      watcher.queue.fail(closed());
+    } else if (fromRevision < this.compactedRevision) {
+      watcher.queue.fail(compacted(fromRevision, this.compactedRevision));
+    } else {
+      let set = this.watchers.get(prefix);
+      if (!set) this.watchers.set(prefix, (set = new Set()));
+      set.add(watcher);
+    }
+    return watcher.queue;
+  }
+
+  private removeWatcher(prefix: string, watcher: Watcher): void {
+    const set = this.watchers.get(prefix);
+    if (!set) return;
+    set.delete(watcher);
+    if (set.size === 0) this.watchers.delete(prefix);
+  }
+
+  /** Hands one commit's events to every watcher, filtering once per distinct prefix. */
+  private broadcast(events: WatchEvent[]): void {
+    const last = events[events.length - 1]!.revision;
+    for (const [prefix, set] of this.watchers) {
+      const matching = prefix === '' ? events : events.filter((e) => e.key.startsWith(prefix));
+      if (matching.length === 0) continue;
+      for (const watcher of set) {
+        if (watcher.after >= last) continue;
+        watcher.queue.push(watcher.after < matching[0]!.revision ? matching : matching.filter((e) => e.revision > watcher.after));
+      }
+    }
+  }
+
+  // ---- compaction ----
+
+  async compact(revision: number): Promise<void> {
+    this.checkOpen();
+    checkRevision('revision', revision);
+    if (revision > this.revision) throw futureRevision(revision, this.revision);
+    if (revision > this.compactedRevision) {
+      // The logical mark moves first: reads and watches below it fail from now on,
+      // then the physical deletion proceeds in small batches.
+      this.run(() => this.stmt.setMeta.run(revision, 'compact_revision'));
+      this.compactedRevision = revision;
+      this.scheduleCompaction();
+    }
+    await this.compaction;
+  }
+
+  private scheduleCompaction(): void {
+    this.compaction = this.compaction.then(() => this.compactInBatches()).catch((err: unknown) => {
+      this.logger.error({ err: String(err) }, 'compaction failed');
+    });
+  }
+
+  private async compactInBatches(): Promise<void> {
+    const target = this.compactedRevision;
+    const started = this.now();
+    let removed = 0;
+    let batchRows = this.compactionBatchRows;
+    while (this.compactedTo < target && !this.isClosed) {
+      const t0 = performance.now();
+      removed += this.run(() => this.compactBatch(target, batchRows));
+      // Keep each batch near the time budget, so no writer waits long behind one.
+      const took = performance.now() - t0;
+      if (took > COMPACTION_BATCH_BUDGET_MS && batchRows > 50) batchRows = Math.max(50, Math.floor(batchRows / 2));
+      else if (took < COMPACTION_BATCH_BUDGET_MS / 2 && batchRows < this.compactionBatchRows * 2) batchRows *= 2;
+      // Let queued writes and reads run between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (!this.isClosed && removed > 0) {
+      this.logger.info({ revision: target, removedRows: removed, ms: this.now() - started }, 'compacted');
+    }
+  }
+
+  /** Removes the rows superseded at or below `target` among the next `rows` log rows. */
+  private compactBatch(target: number, rows: number): number {
+    return this.db.transaction(() => {
+      const scanned = this.stmt.compactScan.all(this.compactedTo, target, rows);
+      let n = 0;
+      for (const row of scanned) {
+        // The row's predecessor is superseded at or below the target; a tombstone
+        // at or below it is no longer needed either.
+        if (row.prev_revision > 0) n += this.stmt.deleteRow.run(row.prev_revision).changes;
+        if (row.deleted) n += this.stmt.deleteRow.run(row.id).changes;
+      }
+      const reached = scanned.length < rows ? target : scanned[scanned.length - 1]!.id;
+      this.stmt.setMeta.run(reached, 'compacted_to');
+      this.compactedTo = reached;
+      return n;
+    })();
+  }
+
+  private autoCompact(): void {
+    if (!this.history || this.isClosed) return;
+    const now = this.now();
+    this.history.record(now, this.revision);
+    const target = this.history.compactionTarget(now, this.revision, this.compactedRevision);
+    if (target !== undefined) {
+      this.compact(target).catch((err: unknown) => this.logger.error({ err: String(err) }, 'automatic compaction failed'));
+    }
+  }
+
+  // ---- lifecycle ----
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    if (this.autoCompactTimer) clearInterval(this.autoCompactTimer);
+    // Writes already accepted are committed before the store goes away.
+    if (this.pending.length > 0) this.flush();
+    this.isClosed = true;
+    await this.compaction;
+    for (const set of this.watchers.values()) for (const w of [...set]) w.queue.fail(closed());
+    this.watchers.clear();
+    await this.checkpointer.stop();
+    this.db.close();
+    this.lock.release();
+  }
+
+  private checkOpen(): void {
+    if (this.isClosed) throw closed();
+  }
+
+  private run<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw toStorageError(err, this.path);
+    }
+  }
+}
+
+/** The smallest valid key above `key`: keys are printable ASCII and '!' is the lowest. */
+function keyAfter(key: string): string {
+  return `${key}!`;
+}
+
+function toKeyValue(row: ValueRow): KeyValue {
+  return { key: row.name, value: row.value, createRevision: row.create_revision, modRevision: row.rev };
+}
+
+function toEvent(row: LogRow): WatchEvent {
+  if (row.deleted) {
+    return { type: 'DELETE', key: row.name, prevValue: row.prev_value ?? EMPTY, revision: row.id, createRevision: row.create_revision };
+  }
+  const event: WatchEvent = { type: 'PUT', key: row.name, value: row.value, revision: row.id, createRevision: row.create_revision };
+  if (row.prev_value) event.prevValue = row.prev_value;
+  return event;
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WatchEvent } from './backend.js';
+import { StorageError } from './errors.js';
+import { WatchQueue } from './watch-queue.js';
+
+const ev = (revision: number): WatchEvent => ({ type: 'PUT', key: `/k/${revision}`, value: new Uint8Array(), revision, createRevision: revision });
+
+async function drain(q: WatchQueue): Promise<{ revisions: number[]; error?: StorageError }> {
+  const revisions: number[] = [];
+  try {
+    for await (const batch of q) revisions.push(...batch.map((e) => e.revision));
+  } catch (error) {
+    return { revisions, error: error as StorageError };
+  }
+  return { revisions };
+}
+
+test('replay pages come before live events, pulled on demand', async () => {
+  const pages = [[ev(1), ev(2)], [ev(3)]];
+  let pulls = 0;
+  const q = new WatchQueue({ maxBufferedEvents: 10, replay: () => (pulls++, pages.shift() ?? null) });
+  q.push([ev(4)]);
+  assert.equal(pulls, 0, 'nothing read before the consumer asks');
+  const it = q[Symbol.asyncIterator]();
+  assert.deepEqual((await it.next()).value.map((e: WatchEvent) => e.revision), [1, 2]);
+  assert.deepEqual((await it.next()).value.map((e: WatchEvent) => e.revision), [3]);
+  assert.deepEqual((await it.next()).value.map((e: WatchEvent) => e.revision), [4]);
+  q.close();
+  assert.equal((await it.next()).done, true);
+});
+
+test('overflow hands over the buffer, then fails; later pushes are dropped', async () => {
+  let ended = 0;
+  const q = new WatchQueue({ maxBufferedEvents: 3, onEnd: () => ended++ });
+  q.push([ev(1), ev(2)]);
+  q.push([ev(3), ev(4)]);
+  q.push([ev(5)]);
+  const { revisions, error } = await drain(q);
+  assert.deepEqual(revisions, [1, 2]);
+  assert.equal(error?.code, 'WatchOverflow');
+  assert.equal(ended, 1);
+});
+
+test('a failure during replay never hands over live events (no gap)', async () => {
+  const q = new WatchQueue({
+    maxBufferedEvents: 10,
+    replay: () => {
+      throw new StorageError('Compacted', 'gone');
+    },
+  });
+  q.push([ev(9)]);
+  const { revisions, error } = await drain(q);
+  assert.deepEqual(revisions, []);
+  assert.equal(error?.code, 'Compacted');
+});
+
+test('close ends a waiting consumer quietly', async () => {
+  const q = new WatchQueue({ maxBufferedEvents: 10 });
+  const pending = drain(q);
+  setImmediate(() => q.close());
+  assert.deepEqual(await pending, { revisions: [] });
+});

@@ -1,0 +1,148 @@
+/**
+ * The bounded buffer between a driver that produces watch events and a consumer that
+ * iterates them. Producers never wait: when the consumer has fallen more than
+ * `maxBufferedEvents` behind, the stream is failed with WatchOverflow (after handing
+ * over what is already buffered, which is contiguous), so a slow consumer can never
+ * stall writers or other watchers, and memory stays bounded.
+ *
+ * A driver may also give a `replay` function that yields history pages before live
+ * events; it is pulled on demand, so replaying a long history never loads it at once.
+ */
+import type { WatchEvent, WatchStream } from './backend.js';
+import { StorageError } from './errors.js';
+
+export type ReplayPage = () => WatchEvent[] | null | Promise<WatchEvent[] | null>;
+
+export interface WatchQueueOptions {
+  maxBufferedEvents: number;
+  /** History to deliver before any pushed event; returns null when exhausted. */
+  replay?: ReplayPage;
+  /** Called once when the stream ends for any reason (close, failure, overflow). */
+  onEnd?: () => void;
+}
+
+export const DEFAULT_MAX_BUFFERED_EVENTS = 10_000;
+
+export class WatchQueue implements WatchStream {
+  private batches: WatchEvent[][] = [];
+  private buffered = 0;
+  private failure: StorageError | undefined;
+  private ended = false;
+  private replay: ReplayPage | undefined;
+  private wake: (() => void) | undefined;
+  /** Revision of the last event handed to the consumer or queued; used in overflow messages. */
+  private lastRevision = 0;
+
+  constructor(private readonly options: WatchQueueOptions) {
+    this.replay = options.replay;
+  }
+
+  /** Appends a batch of live events; never blocks. */
+  push(events: WatchEvent[]): void {
+    if (this.ended || this.failure || events.length === 0) return;
+    if (this.buffered + events.length > this.options.maxBufferedEvents) {
+      this.fail(
+        new StorageError(
+          'WatchOverflow',
+          `watch consumer fell more than ${this.options.maxBufferedEvents} events behind; resume from the last revision received`,
+        ),
+      );
+      return;
+    }
+    this.batches.push(events);
+    this.buffered += events.length;
+    this.lastRevision = events[events.length - 1]!.revision;
+    this.notify();
+  }
+
+  /** Ends the stream with an error, after the consumer has drained what is buffered. */
+  fail(error: StorageError): void {
+    if (this.ended || this.failure) return;
+    this.failure = error;
+    this.finish();
+    this.notify();
+  }
+
+  /** Consumer side: stop the stream quietly. */
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.dropBuffered();
+    this.finish();
+    this.notify();
+  }
+
+  get isEnded(): boolean {
+    return this.ended || this.failure !== undefined;
+  }
+
+  get lastQueuedRevision(): number {
+    return this.lastRevision;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WatchEvent[]> {
+    return {
+      next: () => this.next(),
+      return: async () => {
+        this.close();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  private async next(): Promise<IteratorResult<WatchEvent[]>> {
+    for (;;) {
+      if (this.ended) return { done: true, value: undefined };
+      if (this.replay) {
+        // Live events come after the replayed history: never hand them over with a gap.
+        if (this.failure) this.dropBuffered();
+        else {
+          const page = await this.pullReplay();
+          if (page) return { done: false, value: page };
+          continue;
+        }
+      }
+      const batch = this.batches.shift();
+      if (batch) {
+        this.buffered -= batch.length;
+        return { done: false, value: batch };
+      }
+      if (this.failure) {
+        this.ended = true;
+        throw this.failure;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private async pullReplay(): Promise<WatchEvent[] | null> {
+    try {
+      const page = await this.replay!();
+      if (page === null) this.replay = undefined;
+      return page && page.length > 0 ? page : null;
+    } catch (err) {
+      this.replay = undefined;
+      this.dropBuffered();
+      this.fail(err instanceof StorageError ? err : new StorageError('Unavailable', String(err), {}, { cause: err }));
+      return null;
+    }
+  }
+
+  private dropBuffered(): void {
+    this.replay = undefined;
+    this.batches = [];
+    this.buffered = 0;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private finish(): void {
+    const onEnd = this.options.onEnd;
+    this.options.onEnd = undefined;
+    onEnd?.();
+  }
+}
