@@ -3,7 +3,8 @@
  * limits, request timeout, then routing to health, version, metrics, discovery and the
  * resource handlers. Only this component touches storage; everything else is a client.
  */
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { ApiError, tooManyRequests } from '../api/errors.js';
 import type { Backend } from '../storage/backend.js';
@@ -16,6 +17,8 @@ import { ApiServerMetrics } from './metrics.js';
 import { Registry } from './registry/registry.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { absentProbe, storageProbe } from './handlers/component-statuses.js';
+import { isOpenApiV3Path, serveOpenApiV3 } from './openapi/handler.js';
 
 export interface ApiServerOptions {
   storage: Backend;
@@ -62,13 +65,20 @@ export class ApiServer {
   private bootstrapped = false;
   private stopping = false;
   private readonly openResponses = new Set<Response>();
+  private readonly sessions = new Set<ServerHttp2Session>();
+  private readonly sockets = new Set<TLSSocket>();
 
   constructor(private readonly options: ApiServerOptions) {
     this.logger = options.logger;
     const now = options.now ?? (() => new Date());
     this.registry = new Registry(options.storage, options.logger, { serviceCidr: options.serviceCidr, now });
     this.discovery = buildDiscovery(`${options.advertiseAddress}:${options.port}`);
-    this.context = { registry: this.registry, now, shuttingDown: () => this.stopping };
+    this.context = {
+      registry: this.registry,
+      now,
+      shuttingDown: () => this.stopping,
+      components: [absentProbe('scheduler'), absentProbe('controller-manager'), storageProbe(options.storage)],
+    };
     this.authenticator = createAuthenticator(options.verifyClientCertificate, options.tokens ?? new Map());
     this.server = createSecureServer(
       {
@@ -84,6 +94,14 @@ export class ApiServer {
       },
       (req, res) => void this.handle(req, res),
     );
+    this.server.on('session', (session: ServerHttp2Session) => {
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
+    this.server.on('secureConnection', (socket: TLSSocket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     this.server.on('sessionError', (err) => this.logger.debug({ err: String(err) }, 'http2 session error'));
     this.server.on('tlsClientError', (err) => this.logger.debug({ err: String(err) }, 'tls client error'));
   }
@@ -113,7 +131,13 @@ export class ApiServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.registry.stop();
     for (const res of this.openResponses) if (!res.writableEnded) res.end();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
+    // GOAWAY: clients finish their streams and open new connections elsewhere.
+    for (const session of this.sessions) session.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer);
+    for (const session of this.sessions) session.destroy();
+    for (const socket of this.sockets) socket.destroy();
   }
 
   private async handle(req: Request, res: Response): Promise<void> {
@@ -180,6 +204,7 @@ export class ApiServer {
           ? writeJson(res, 200, this.discovery.aggregatedApis, AGGREGATED_DISCOVERY_CONTENT_TYPE)
           : writeJson(res, 200, this.discovery.legacyApis);
     }
+    if (isOpenApiV3Path(path)) return serveOpenApiV3(req, res, url);
     const doc = this.discovery.resourceLists.get(path) ?? this.discovery.groups.get(path);
     if (doc) return writeJson(res, 200, doc);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});

@@ -14,7 +14,8 @@ import type { ServedResource } from '../registry/registry.js';
 import type { ResourceContext } from './context.js';
 import { buildFilter } from '../registry/filter.js';
 import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
-import { decodeBody, mediaType, readBody, writeJson, type Request, type Response } from '../http/io.js';
+import { addWarning, decodeBody, mediaType, readBody, writeJson, type Request, type Response } from '../http/io.js';
+import { COMPONENT_STATUS_WARNING, componentStatus, componentStatuses } from './component-statuses.js';
 import { deleteOptions, dryRun, integerParam } from './query.js';
 import { serveWatch } from './watch.js';
 import { getScale, scaleMutation } from './scale.js';
@@ -45,6 +46,9 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     throw methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
 
+  if (served.info.group === '' && served.info.plural === 'componentstatuses') {
+    return serveComponentStatuses(ctx, req, res, served, info, query);
+  }
   switch (info.verb) {
     case 'get':
       return sub === 'scale' ? respondObject(ctx, req, res, served, 200, getScale(served, await served.store.get(namespace, info.name)), query, false) : respondObject(ctx, req, res, served, 200, await served.store.get(namespace, info.name), query);
@@ -63,6 +67,17 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     case 'deletecollection':
       return deleteCollection(req, res, served, namespace, query);
   }
+}
+
+async function serveComponentStatuses(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, info: ResourceRequestInfo, query: URLSearchParams): Promise<void> {
+  addWarning(res, COMPONENT_STATUS_WARNING);
+  if (info.verb === 'get') return respondObject(ctx, req, res, served, 200, (await componentStatus(ctx.components, info.name)) as unknown as StoredObject, query);
+  if (info.verb !== 'list') throw methodNotAllowed('componentstatuses are read-only');
+  const items = (await componentStatuses(ctx.components)) as unknown as StoredObject[];
+  if (wantsTable(req.headers.accept)) {
+    return writeJson(res, 200, toTable(items, served.store.strategy, { includeObject: parseIncludeObject(query.get('includeObject')), now: ctx.now(), withColumns: true }), TABLE_CONTENT_TYPE);
+  }
+  respondList(res, served, {}, items);
 }
 
 /** Writes one object as JSON, or as a one-row Table when asked. */

@@ -66,6 +66,7 @@ const TRACKS_GENERATION = new Set([
 
 export class GenericStore {
   readonly tracksGeneration: boolean;
+  private readonly hasStatus: boolean;
   private readonly keyRoot: string;
 
   constructor(
@@ -78,6 +79,7 @@ export class GenericStore {
     const storageOf = info.storageResource ?? { group: info.group, resource: info.plural };
     this.keyRoot = `/registry/${storageOf.group || 'core'}/${storageOf.resource}/`;
     this.tracksGeneration = TRACKS_GENERATION.has(`${info.group}/${info.kind}`);
+    this.hasStatus = info.subresources.some((s) => s.name === 'status');
   }
 
   /** The storage prefix holding this resource in one namespace ('' = all). */
@@ -113,6 +115,16 @@ export class GenericStore {
 
   async get(namespace: string, name: string): Promise<StoredObject> {
     return this.decode(await this.getKv(namespace, name));
+  }
+
+  private async exists(namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.storage.get(this.key(namespace, name));
+      return true;
+    } catch (err) {
+      if (isStorageError(err, 'KeyNotFound')) return false;
+      throw err;
+    }
   }
 
   private async getKv(namespace: string, name: string): Promise<KeyValue> {
@@ -205,9 +217,15 @@ export class GenericStore {
     delete (meta as { selfLink?: string }).selfLink;
     if (this.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
+    // Status is the controllers' to write, through /status; nodes register with theirs.
+    if (this.hasStatus && this.info.kind !== 'Node') delete obj['status'];
     this.strategy.defaults(obj);
     this.strategy.prepareForCreate(obj);
     this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameIsLabel), ...this.strategy.validate(obj)]);
+    if (this.hooks.beforeCreate) {
+      // Allocations must not be made (or fail) for an object that already exists.
+      if (await this.exists(namespace, meta.name!)) throw alreadyExists(this.ref(meta.name));
+    }
     const rollback = await this.hooks.beforeCreate?.(obj, options.dryRun ?? false);
     if (options.dryRun) return obj;
     try {
@@ -321,7 +339,7 @@ export class GenericStore {
       Object.assign(next, cloneJson(current));
       if (status === undefined) delete next['status'];
       else next['status'] = status;
-    } else if (this.info.subresources.some((s) => s.name === 'status')) {
+    } else if (this.hasStatus) {
       // Writes to the main resource leave status alone.
       if (current['status'] === undefined) delete next['status'];
       else next['status'] = cloneJson(current['status']);

@@ -1,0 +1,43 @@
+/**
+ * The generated type schemas (schemas.generated.json, written by
+ * `npm run gen:openapi`), read from disk on first use so that start-up does not pay
+ * for them. The file sits beside this module in src/; `tsc` does not copy JSON into
+ * dist/, so a built server falls back to the copy in the source tree.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+
+export type Schema = Record<string, unknown>;
+
+const CANDIDATES = [
+  new URL('./schemas.generated.json', import.meta.url),
+  // dist/apiserver/openapi/schemas.js → src/apiserver/openapi/schemas.generated.json
+  new URL('../../../src/apiserver/openapi/schemas.generated.json', import.meta.url),
+];
+
+let cached: Record<string, Schema> | undefined;
+
+export function loadSchemas(): Record<string, Schema> {
+  if (!cached) {
+    const file = CANDIDATES.find((url) => existsSync(url));
+    if (!file) throw new Error(`OpenAPI schemas missing: none of ${CANDIDATES.map((u) => u.pathname).join(', ')} exists (npm run gen:openapi writes it)`);
+    cached = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Schema>;
+  }
+  return cached;
+}
+
+/** Names of every schema `schema` refers to, directly or through nested schemas. */
+export function referencedSchemas(schema: unknown, into: Set<string> = new Set()): Set<string> {
+  const stack: unknown[] = [schema];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      stack.push(...node);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) into.add(value.slice('#/components/schemas/'.length));
+        else if (typeof value === 'object') stack.push(value);
+      }
+    }
+  }
+  return into;
+}

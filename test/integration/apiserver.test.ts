@@ -1,0 +1,297 @@
+/**
+ * The API server in-process on SQLite, spoken to over HTTPS/HTTP2: object lifecycle,
+ * preconditions, selectors and paging, watch, status split, allocation, limits and
+ * error shapes — the contract kubectl and the other clients rely on.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startServer, type RunningServer } from '../../src/cmd/server.js';
+import { ApiClient } from '../support/api-client.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-test-api-'));
+let server: RunningServer;
+let api: ApiClient;
+
+const start = () =>
+  startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', serviceCidr: '10.43.0.0/16', tlsSan: [], disableAgent: true, print: () => {} });
+
+before(async () => {
+  server = await start();
+  api = new ApiClient(server.kubeconfig);
+});
+after(async () => {
+  api.close();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Obj = Record<string, any>;
+const cm = (name: string, data: Record<string, string> = { k: 'v' }, labels?: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(labels ? { labels } : {}) },
+  data,
+});
+
+describe('discovery, health and authentication', () => {
+  it('serves aggregated discovery with the exact content type, and the legacy documents', async () => {
+    const agg = await api.request('GET', '/apis', undefined, {
+      accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+    });
+    assert.equal(agg.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const groups = (agg.body['items'] as Obj[]).map((g) => g['metadata'].name);
+    for (const g of ['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io']) assert.ok(groups.includes(g), g);
+    const legacy = await api.request<Obj>('GET', '/api/v1');
+    const pods = legacy.body['resources'].find((r: Obj) => r['name'] === 'pods');
+    assert.deepEqual(pods.shortNames, ['po']);
+    assert.ok(legacy.body['resources'].some((r: Obj) => r['name'] === 'pods/status'));
+  });
+
+  it('lets anonymous requests reach only health and version', async () => {
+    const anon = new ApiClient(server.kubeconfig, { anonymous: true });
+    try {
+      assert.equal((await anon.request('GET', '/readyz')).text, 'ok');
+      assert.equal((await anon.request<Obj>('GET', '/version')).body['minor'], '32');
+      const denied = await anon.request<Obj>('GET', '/api/v1/namespaces/default/pods');
+      assert.equal(denied.status, 401);
+      assert.equal(denied.body['kind'], 'Status');
+      assert.equal(denied.body['reason'], 'Unauthorized');
+    } finally {
+      anon.close();
+    }
+  });
+
+  it('bootstraps the system namespaces and the kubernetes Service', async () => {
+    const ns = await api.request<Obj>('GET', '/api/v1/namespaces');
+    assert.deepEqual(ns.body['items'].map((n: Obj) => n.metadata.name).sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+    const svc = await api.request<Obj>('GET', '/api/v1/namespaces/default/services/kubernetes');
+    assert.equal(svc.body['spec'].clusterIP, '10.43.0.1');
+    const ep = await api.request<Obj>('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    assert.equal(ep.body['subsets'][0].ports[0].port, Number(new URL(server.url).port));
+  });
+});
+
+describe('object lifecycle', () => {
+  it('create fills uid, creationTimestamp and resourceVersion; a second create is AlreadyExists', async () => {
+    const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', cm('life-1'));
+    assert.equal(res.status, 201);
+    assert.match(res.body['metadata'].uid, /^[0-9a-f-]{36}$/);
+    assert.match(res.body['metadata'].creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(res.body['metadata'].resourceVersion, /^\d+$/);
+    const again = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', cm('life-1'));
+    assert.equal(again.status, 409);
+    assert.equal(again.body['reason'], 'AlreadyExists');
+    assert.equal(again.body['message'], 'configmaps "life-1" already exists');
+  });
+
+  it('generateName gets a random suffix', async () => {
+    const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', { metadata: { generateName: 'gen-' }, data: {} });
+    assert.match(res.body['metadata'].name, /^gen-[a-z0-9]{5}$/);
+  });
+
+  it('invalid names are 422 with field causes and change nothing', async () => {
+    const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', cm('Bad_Name'));
+    assert.equal(res.status, 422);
+    assert.equal(res.body['reason'], 'Invalid');
+    assert.match(res.body['message'], /^ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    assert.equal(res.body['details'].causes[0].field, 'metadata.name');
+    assert.equal((await api.request('GET', '/api/v1/namespaces/default/configmaps/Bad_Name')).status, 404);
+  });
+
+  it('a stale resourceVersion is a 409 Conflict with upstream wording', async () => {
+    const created = (await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', cm('conflict-1'))).body;
+    const first = await api.request<Obj>('PUT', '/api/v1/namespaces/default/configmaps/conflict-1', { ...created, data: { k: 'a' } });
+    assert.equal(first.status, 200);
+    const stale = await api.request<Obj>('PUT', '/api/v1/namespaces/default/configmaps/conflict-1', { ...created, data: { k: 'b' } });
+    assert.equal(stale.status, 409);
+    assert.equal(stale.body['message'], 'Operation cannot be fulfilled on configmaps "conflict-1": the object has been modified; please apply your changes to the latest version and try again');
+  });
+
+  it('generation moves with spec only; status is written only through /status', async () => {
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'gen-dep' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'g' } }, template: { metadata: { labels: { app: 'g' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+      status: { replicas: 99 },
+    };
+    const created = (await api.request<Obj>('POST', '/apis/apps/v1/namespaces/default/deployments', dep)).body;
+    assert.equal(created['metadata'].generation, 1);
+    assert.equal(created['status']?.replicas, undefined, 'status on create is ignored');
+    const labelled = await api.request<Obj>('PATCH', '/apis/apps/v1/namespaces/default/deployments/gen-dep', { metadata: { labels: { x: 'y' } } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(labelled.body['metadata'].generation, 1, 'metadata changes do not bump generation');
+    const scaled = await api.request<Obj>('PATCH', '/apis/apps/v1/namespaces/default/deployments/gen-dep', { spec: { replicas: 3 }, status: { replicas: 7 } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(scaled.body['metadata'].generation, 2);
+    assert.equal(scaled.body['status']?.replicas, undefined);
+    const status = await api.request<Obj>('PATCH', '/apis/apps/v1/namespaces/default/deployments/gen-dep/status', { spec: { replicas: 9 }, status: { replicas: 3 } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(status.body['status'].replicas, 3);
+    assert.equal(status.body['spec'].replicas, 3, 'spec changes through /status are ignored');
+    assert.equal(status.body['metadata'].generation, 2);
+    const scale = await api.request<Obj>('GET', '/apis/apps/v1/namespaces/default/deployments/gen-dep/scale');
+    assert.deepEqual([scale.body['kind'], scale.body['spec'].replicas, scale.body['status'].selector], ['Scale', 3, 'app=g']);
+  });
+
+  it('finalizers keep a deleted object until they are removed', async () => {
+    await api.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'fin-1', finalizers: ['example.com/hold'] }, data: {} });
+    const del = await api.request<Obj>('DELETE', '/api/v1/namespaces/default/configmaps/fin-1');
+    assert.equal(del.status, 202);
+    const held = (await api.request<Obj>('GET', '/api/v1/namespaces/default/configmaps/fin-1')).body;
+    assert.ok(held['metadata'].deletionTimestamp);
+    const released = await api.request<Obj>('PATCH', '/api/v1/namespaces/default/configmaps/fin-1', { metadata: { finalizers: null } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(released.status, 200);
+    assert.equal((await api.request('GET', '/api/v1/namespaces/default/configmaps/fin-1')).status, 404);
+  });
+
+  it('dry-run returns the object and stores nothing', async () => {
+    const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', cm('dry-1'));
+    assert.equal(res.status, 201);
+    assert.equal(res.body['metadata'].name, 'dry-1');
+    assert.equal((await api.request('GET', '/api/v1/namespaces/default/configmaps/dry-1')).status, 404);
+  });
+
+  it('an unscheduled pod is deleted at once; preconditions are enforced', async () => {
+    const pod = { metadata: { name: 'p1' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    const created = (await api.request<Obj>('POST', '/api/v1/namespaces/default/pods', pod)).body;
+    assert.equal(created['spec'].restartPolicy, 'Always');
+    assert.equal(created['spec'].containers[0].imagePullPolicy, 'Always');
+    assert.equal(created['status'].phase, 'Pending');
+    const wrongUid = await api.request<Obj>('DELETE', '/api/v1/namespaces/default/pods/p1', { preconditions: { uid: 'nope' } });
+    assert.equal(wrongUid.status, 409);
+    const del = await api.request<Obj>('DELETE', '/api/v1/namespaces/default/pods/p1', { propagationPolicy: 'Background' });
+    assert.equal(del.status, 200);
+    assert.equal((await api.request('GET', '/api/v1/namespaces/default/pods/p1')).status, 404);
+  });
+
+  it('refuses objects in a namespace that does not exist', async () => {
+    const res = await api.request<Obj>('POST', '/api/v1/namespaces/nowhere/configmaps', cm('x'));
+    assert.equal(res.status, 404);
+    assert.equal(res.body['message'], 'namespaces "nowhere" not found');
+  });
+});
+
+describe('lists and selectors', () => {
+  it('pages with limit and continue at one consistent revision', async () => {
+    await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'paging' } });
+    for (let i = 0; i < 25; i++) await api.request('POST', '/api/v1/namespaces/paging/configmaps', cm(`cm-${String(i).padStart(2, '0')}`, { i: String(i) }, { parity: i % 2 ? 'odd' : 'even' }));
+    const first = (await api.request<Obj>('GET', '/api/v1/namespaces/paging/configmaps?limit=10')).body;
+    assert.equal(first['items'].length, 10);
+    assert.ok(first['metadata'].continue);
+    // changes after the first page must not show in later pages
+    await api.request('DELETE', '/api/v1/namespaces/paging/configmaps/cm-20');
+    await api.request('POST', '/api/v1/namespaces/paging/configmaps', cm('cm-99'));
+    const names: string[] = first['items'].map((i: Obj) => i['metadata'].name);
+    let token = first['metadata'].continue as string | undefined;
+    while (token) {
+      const page = (await api.request<Obj>('GET', `/api/v1/namespaces/paging/configmaps?limit=10&continue=${encodeURIComponent(token)}`)).body;
+      names.push(...page['items'].map((i: Obj) => i['metadata'].name));
+      token = page['metadata'].continue;
+    }
+    assert.equal(names.length, 25);
+    assert.ok(names.includes('cm-20') && !names.includes('cm-99'));
+    const odd = (await api.request<Obj>('GET', '/api/v1/namespaces/paging/configmaps?labelSelector=parity%3Dodd')).body;
+    assert.ok(odd['items'].every((i: Obj) => i['metadata'].labels.parity === 'odd'));
+    const byName = (await api.request<Obj>('GET', '/api/v1/namespaces/paging/configmaps?fieldSelector=metadata.name%3Dcm-03')).body;
+    assert.deepEqual(byName['items'].map((i: Obj) => i['metadata'].name), ['cm-03']);
+    const bad = await api.request<Obj>('GET', '/api/v1/pods?fieldSelector=spec.foo%3Dx');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body['message'], /field label not supported: spec\.foo/);
+  });
+
+  it('answers Tables with upstream columns and PartialObjectMetadata rows', async () => {
+    const res = await api.request<Obj>('GET', '/api/v1/namespaces/paging/configmaps?limit=2', undefined, {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+    });
+    assert.equal(res.body['kind'], 'Table');
+    assert.deepEqual(res.body['columnDefinitions'].map((c: Obj) => c['name']), ['Name', 'Data', 'Age']);
+    assert.equal(res.body['rows'][0].object.kind, 'PartialObjectMetadata');
+    assert.equal(res.body['rows'][0].object.apiVersion, 'meta.k8s.io/v1');
+  });
+});
+
+describe('watch', () => {
+  it('sends synthetic ADDED for a watch from now, then changes; resumes from a resourceVersion', async () => {
+    await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'watching' } });
+    await api.request('POST', '/api/v1/namespaces/watching/configmaps', cm('w-1'));
+    const events: { type: string; name: string; rv: string }[] = [];
+    const w = api.watch('/api/v1/namespaces/watching/configmaps?watch=true', (e) => events.push({ type: e.type, name: (e.object['metadata'] as Obj)['name'], rv: (e.object['metadata'] as Obj)['resourceVersion'] }));
+    assert.equal(await w.status, 200);
+    const created = (await api.request<Obj>('POST', '/api/v1/namespaces/watching/configmaps', cm('w-2'))).body;
+    await api.request('DELETE', '/api/v1/namespaces/watching/configmaps/w-1');
+    for (let i = 0; i < 100 && events.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    w.close();
+    assert.deepEqual(events.map((e) => `${e.type} ${e.name}`), ['ADDED w-1', 'ADDED w-2', 'DELETED w-1']);
+    // resume from the creation of w-2: only the delete follows
+    const resumed: string[] = [];
+    const w2 = api.watch(`/api/v1/namespaces/watching/configmaps?watch=true&resourceVersion=${created['metadata'].resourceVersion}`, (e) => resumed.push(`${e.type} ${(e.object['metadata'] as Obj)['name']}`));
+    for (let i = 0; i < 100 && resumed.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    w2.close();
+    assert.deepEqual(resumed, ['DELETED w-1']);
+  });
+
+  it('sends column definitions only on the first Table event', async () => {
+    const tables: Obj[] = [];
+    const w = api.watch('/api/v1/namespaces/watching/configmaps?watch=true', (e) => tables.push(e.object), { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    await w.status;
+    await api.request('POST', '/api/v1/namespaces/watching/configmaps', cm('w-3'));
+    for (let i = 0; i < 100 && tables.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    w.close();
+    assert.ok(tables[0]!['columnDefinitions'].length > 0);
+    assert.equal(tables[1]!['columnDefinitions'].length, 0);
+  });
+});
+
+describe('services', () => {
+  const svc = (name: string, extra: Obj = {}) => ({ metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 9376 }], ...extra } });
+
+  it('concurrent creates get distinct cluster IPs; explicit IPs are honoured or refused', async () => {
+    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => api.request<Obj>('POST', '/api/v1/namespaces/default/services', svc(`s-${i}`))));
+    const ips = created.map((r) => r.body['spec'].clusterIP);
+    assert.equal(new Set(ips).size, 20);
+    for (const ip of ips) assert.match(ip, /^10\.43\.\d+\.\d+$/);
+    assert.equal(created[0]!.body['spec'].ports[0].targetPort, 9376);
+    const fixed = await api.request<Obj>('POST', '/api/v1/namespaces/default/services', svc('fixed', { clusterIP: '10.43.200.200' }));
+    assert.equal(fixed.body['spec'].clusterIP, '10.43.200.200');
+    const clash = await api.request<Obj>('POST', '/api/v1/namespaces/default/services', svc('clash', { clusterIP: '10.43.200.200' }));
+    assert.equal(clash.status, 422);
+    assert.match(clash.body['message'], /provided IP is already allocated/);
+    const headless = await api.request<Obj>('POST', '/api/v1/namespaces/default/services', svc('headless', { clusterIP: 'None' }));
+    assert.deepEqual(headless.body['spec'].clusterIPs, ['None']);
+    const np = await api.request<Obj>('POST', '/api/v1/namespaces/default/services', svc('np', { type: 'NodePort' }));
+    const port = np.body['spec'].ports[0].nodePort;
+    assert.ok(port >= 30000 && port <= 32767);
+    // deleting frees the address for reuse
+    await api.request('DELETE', '/api/v1/namespaces/default/services/fixed');
+    const reuse = await api.request<Obj>('POST', '/api/v1/namespaces/default/services', svc('reuse', { clusterIP: '10.43.200.200' }));
+    assert.equal(reuse.status, 201);
+  });
+
+  it('allocations survive a restart', async () => {
+    api.close();
+    await server.stop();
+    server = await start();
+    api = new ApiClient(server.kubeconfig);
+    const clash = await api.request<Obj>('POST', '/api/v1/namespaces/default/services', svc('after-restart', { clusterIP: '10.43.200.200' }));
+    assert.equal(clash.status, 422);
+    assert.equal((await api.request<Obj>('GET', '/api/v1/namespaces/default/services/reuse')).body['spec'].clusterIP, '10.43.200.200');
+  });
+});
+
+describe('bad input', () => {
+  it('refuses malformed bodies, wrong content types and oversized requests with Status objects', async () => {
+    const cases: [string, string | Buffer, Record<string, string>, number][] = [
+      ['malformed JSON', '{"metadata": {', {}, 400],
+      ['not an object', '[1,2,3]', {}, 400],
+      ['wrong content type', 'x', { 'content-type': 'text/plain' }, 415],
+      ['over 3 MiB', JSON.stringify(cm('big', { k: 'x'.repeat(4 * 1024 * 1024) })), {}, 413],
+    ];
+    for (const [label, body, headers, code] of cases) {
+      const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', body, headers);
+      assert.equal(res.status, code, label);
+      assert.equal(res.body['kind'], 'Status', label);
+    }
+    assert.equal((await api.request('GET', '/readyz')).text, 'ok');
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * A small HTTPS client for integration tests: speaks to a Skiff API server with the
+ * admin credentials of its kubeconfig, over HTTP/2 (one session, many streams).
+ */
+import { connect, type ClientHttp2Session } from 'node:http2';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+  text: string;
+}
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+}
+
+export class ApiClient {
+  private readonly session: ClientHttp2Session;
+  readonly server: string;
+
+  constructor(kubeconfigPath: string, options: { anonymous?: boolean } = {}) {
+    const kc = parse(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
+    const b64 = (s: string) => Buffer.from(s, 'base64');
+    this.server = kc.clusters[0]!.cluster.server;
+    this.session = connect(this.server, {
+      ca: b64(kc.clusters[0]!.cluster['certificate-authority-data']),
+      ...(options.anonymous ? {} : { cert: b64(kc.users[0]!.user['client-certificate-data']), key: b64(kc.users[0]!.user['client-key-data']) }),
+    });
+    this.session.on('error', () => {});
+  }
+
+  request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      const req = this.session.request(
+        { ':method': method, ':path': path, 'content-type': 'application/json', accept: 'application/json', ...headers },
+        { endStream: payload === undefined },
+      );
+      const chunks: Buffer[] = [];
+      let status = 0;
+      let responseHeaders: Record<string, string | string[] | undefined> = {};
+      req.on('response', (h) => {
+        status = Number(h[':status']);
+        responseHeaders = h as Record<string, string | string[] | undefined>;
+      });
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
+        resolve({ status, headers: responseHeaders, body: parsed as T, text });
+      });
+      req.on('error', reject);
+      if (payload !== undefined) req.end(payload);
+      else req.end();
+    });
+  }
+
+  /** Opens a watch; events arrive one parsed line at a time. */
+  watch(path: string, onEvent: (event: { type: string; object: Record<string, unknown> }) => void, headers: Record<string, string> = {}): { close(): void; status: Promise<number> } {
+    const req = this.session.request({ ':method': 'GET', ':path': path, accept: 'application/json', ...headers });
+    let buffered = '';
+    const status = new Promise<number>((resolve) => req.on('response', (h) => resolve(Number(h[':status']))));
+    req.on('data', (c: Buffer) => {
+      buffered += c.toString('utf8');
+      let i;
+      while ((i = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        if (line.trim()) onEvent(JSON.parse(line) as { type: string; object: Record<string, unknown> });
+      }
+    });
+    req.on('error', () => {});
+    return { close: () => req.close(), status };
+  }
+
+  close(): void {
+    this.session.close();
+  }
+}
