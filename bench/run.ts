@@ -5,6 +5,7 @@
  */
 const groups: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   storage: () => import('./storage.js'),
+  apiserver: () => import('./apiserver.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -5,6 +5,7 @@
  * admits only to the health and version endpoints.
  */
 import { readFileSync } from 'node:fs';
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { Request } from './http/io.js';
 
@@ -14,7 +15,7 @@ export interface UserInfo {
   groups: string[];
 }
 
-export type ClientCertificateVerifier = (raw: Buffer) => { user: string; groups: string[] } | undefined;
+export type ClientCertificateVerifier = (cert: X509Certificate) => { user: string; groups: string[] } | undefined;
 
 export interface Authenticator {
   authenticate(req: Request): UserInfo | undefined;
@@ -58,13 +59,25 @@ function parseCsvLine(line: string): string[] {
   return out.map((f) => f.trim());
 }
 
-function peerCertificate(req: Request): Buffer | undefined {
-  const socket = ('stream' in req && req.stream ? req.stream.session?.socket : req.socket) as TLSSocket | undefined;
-  const cert = socket?.getPeerCertificate?.();
-  return cert && cert.raw ? cert.raw : undefined;
+function tlsSocketOf(req: Request): TLSSocket | undefined {
+  return ('stream' in req && req.stream ? req.stream.session?.socket : req.socket) as TLSSocket | undefined;
 }
 
 export function createAuthenticator(verifyClientCertificate: ClientCertificateVerifier, tokens: Map<string, UserInfo>): Authenticator {
+  // A connection's certificate does not change: verify it once per connection, not per
+  // request (parsing and verifying X.509 dominated request cost).
+  const byConnection = new WeakMap<TLSSocket, UserInfo | null>();
+  const fromCertificate = (socket: TLSSocket | undefined): UserInfo | undefined => {
+    if (!socket) return undefined;
+    let user = byConnection.get(socket);
+    if (user === undefined) {
+      const cert = socket.getPeerX509Certificate?.();
+      const id = cert ? verifyClientCertificate(cert) : undefined;
+      user = id ? { name: id.user, groups: [...id.groups, 'system:authenticated'] } : null;
+      byConnection.set(socket, user);
+    }
+    return user ?? undefined;
+  };
   return {
     authenticate(req) {
       const header = req.headers.authorization;
@@ -73,12 +86,7 @@ export function createAuthenticator(verifyClientCertificate: ClientCertificateVe
         if (user) return { ...user, groups: [...user.groups, 'system:authenticated'] };
         return undefined;
       }
-      const raw = peerCertificate(req);
-      if (raw) {
-        const id = verifyClientCertificate(raw);
-        if (id) return { name: id.user, groups: [...id.groups, 'system:authenticated'] };
-      }
-      return undefined;
+      return fromCertificate(tlsSocketOf(req));
     },
   };
 }

@@ -61,7 +61,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = new ApiServer({
     storage,
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (raw) => pki.verifyClientCertificate(raw),
+    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
     tokens: options.tokenFile ? loadTokenFile(options.tokenFile) : new Map(),
     bindAddress: options.bindAddress,
     port: options.port,

@@ -1,0 +1,230 @@
+/**
+ * `npm run bench -- apiserver`: the API server as users meet it — a built `skiff
+ * server` process on SQLite, spoken to over HTTPS/HTTP2 — next to raw etcd puts through
+ * the etcd3 client in the same run (kube-apiserver on etcd can never beat raw etcd).
+ * Prints cold start, idle RSS, pod creates/s with 64 concurrent clients, GET latency,
+ * LIST of 10,000 pods, and watch delivery latency with 1,000 watchers.
+ */
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { startEtcd } from '../test/support/etcd-server.js';
+import { ApiClient } from '../test/support/api-client.js';
+import { log, nowMs, percentile, round, throughput } from './lib/measure.js';
+
+const PHASE_MS = Number(process.env['BENCH_PHASE_MS'] ?? 5000);
+const ROOT = new URL('..', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  kubeconfig: string;
+  readyMs: number;
+}
+
+/** Starts `skiff server` and times process start → /readyz 200. */
+async function launch(dataDir: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const t0 = nowMs();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/skiff.js'), 'server', '--data-dir', dataDir, '--port', String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
+  });
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`skiff server exited with ${child.exitCode}`);
+    try {
+      const res = await fetchReadyz(port);
+      if (res) break;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return { child, port, kubeconfig, readyMs: nowMs() - t0 };
+}
+
+/** /readyz is anonymous: a plain TLS request that skips verification is enough. */
+async function fetchReadyz(port: number): Promise<boolean> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 500 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function stop(p: ServerProcess): Promise<void> {
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  await exited;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+/** A pod of about 2 KB, like a small real workload's. */
+function pod(name: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      labels: { app: 'bench', tier: 'backend', release: 'stable', team: 'storage' },
+      annotations: { 'example.com/description': 'x'.repeat(600) },
+    },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'registry.example.com/team/app:1.2.3',
+          args: ['--port=8080', '--verbose'],
+          env: Array.from({ length: 8 }, (_, i) => ({ name: `ENV_${i}`, value: `value-${i}` })),
+          ports: [{ containerPort: 8080, name: 'http' }],
+          resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+        },
+      ],
+    },
+  };
+}
+
+async function rawEtcdPuts(endpoint: string): Promise<number> {
+  const client = new Etcd3({ hosts: endpoint });
+  const value = Buffer.from(JSON.stringify(pod('raw')));
+  try {
+    return await throughput(64, PHASE_MS, async (i) => void (await client.put(`/bench/raw/${i}`).value(value)));
+  } finally {
+    client.close();
+  }
+}
+
+export async function run(): Promise<void> {
+  log('# apiserver benchmark');
+  log('building dist/ …');
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-apiserver-'));
+  const figures: Record<string, number> = {};
+  try {
+    // Cold start: the first start creates certificates; later starts reuse them.
+    const first = await launch(join(dir, 'coldstart'));
+    figures['first_start_ms'] = first.readyMs;
+    await stop(first);
+    const starts: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const p = await launch(join(dir, 'coldstart'));
+      starts.push(p.readyMs);
+      await stop(p);
+    }
+    figures['cold_start_ms'] = percentile(starts.sort((a, b) => a - b), 50);
+    log(`cold start (process start → /readyz 200): median ${round(figures['cold_start_ms']!)} ms of 10; first start with certificate generation ${round(first.readyMs)} ms`);
+
+    const server = await launch(join(dir, 'main'));
+    await new Promise((r) => setTimeout(r, 1000));
+    figures['idle_rss_mb'] = rssMb(server.child.pid!);
+    log(`idle RSS after start: ${round(figures['idle_rss_mb']!, 1)} MB`);
+
+    const api = new ApiClient(server.kubeconfig);
+    try {
+      const creates = await throughput(64, PHASE_MS, async (i) => {
+        const res = await api.request('POST', '/api/v1/namespaces/default/pods', pod(`p-${i}`));
+        if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
+      });
+      figures['pod_creates_per_s'] = creates;
+      log(`pod creates/s (~2 KB, 64 concurrent, HTTP/2, SQLite): ${round(creates, 0)}`);
+
+      const getTimes: number[] = [];
+      await throughput(16, 2000, async (i) => {
+        const t = nowMs();
+        await api.request('GET', `/api/v1/namespaces/default/pods/p-${i % 1000}`);
+        getTimes.push(nowMs() - t);
+      });
+      getTimes.sort((a, b) => a - b);
+      figures['get_p50_ms'] = percentile(getTimes, 50);
+      figures['get_p99_ms'] = percentile(getTimes, 99);
+      log(`GET (16 concurrent): p50 ${round(figures['get_p50_ms']!)} ms, p99 ${round(figures['get_p99_ms']!)} ms`);
+
+      await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'list' } });
+      for (let i = 0; i < 10_000; i += 200) {
+        await Promise.all(Array.from({ length: 200 }, (_, j) => api.request('POST', '/api/v1/namespaces/list/pods', pod(`l-${i + j}`))));
+      }
+      const listTimes: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = nowMs();
+        const res = await api.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/list/pods');
+        listTimes.push(nowMs() - t);
+        if (res.body.items.length !== 10_000) throw new Error(`listed ${res.body.items.length}`);
+      }
+      figures['list_10k_ms'] = percentile(listTimes.sort((a, b) => a - b), 50);
+      log(`LIST of 10,000 pods: ${round(figures['list_10k_ms']!)} ms (median of 5)`);
+
+      // Watch: 1,000 watchers over 4 connections, 200 spaced-out writes.
+      await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'watch' } });
+      const clients = Array.from({ length: 4 }, () => new ApiClient(server.kubeconfig));
+      const sent = new Map<string, number>();
+      const latencies: number[] = [];
+      const watches = [];
+      for (let w = 0; w < 1000; w++) {
+        const watch = clients[w % 4]!.watch('/api/v1/namespaces/watch/configmaps?watch=true&resourceVersion=1', (e) => {
+          const name = (e.object['metadata'] as { name: string }).name;
+          const t0 = sent.get(name);
+          if (t0 !== undefined && e.type === 'ADDED') latencies.push(nowMs() - t0);
+        });
+        watches.push(watch);
+      }
+      await Promise.all(watches.map((w) => w.status));
+      await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < 200; i++) {
+        const name = `w-${i}`;
+        sent.set(name, nowMs());
+        await api.request('POST', '/api/v1/namespaces/watch/configmaps', { metadata: { name }, data: { i: String(i) } });
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const deadline = nowMs() + 30_000;
+      while (latencies.length < 200_000 && nowMs() < deadline) await new Promise((r) => setTimeout(r, 20));
+      watches.forEach((w) => w.close());
+      clients.forEach((c) => c.close());
+      latencies.sort((a, b) => a - b);
+      figures['watch_events_received'] = latencies.length;
+      figures['watch_p50_ms'] = percentile(latencies, 50);
+      figures['watch_p99_ms'] = percentile(latencies, 99);
+      log(`watch (1,000 watchers, 200 writes): p50 ${round(figures['watch_p50_ms']!)} ms, p99 ${round(figures['watch_p99_ms']!)} ms (${latencies.length} of 200,000 events)`);
+    } finally {
+      api.close();
+      await stop(server);
+    }
+
+    const etcd = await startEtcd({ name: 'bench-apiserver' });
+    try {
+      figures['raw_etcd_puts_per_s'] = await rawEtcdPuts(etcd.endpoint);
+    } finally {
+      await etcd.stop();
+    }
+    log(`raw etcd puts/s (same 2 KB value, 64 concurrent, etcd3 client): ${round(figures['raw_etcd_puts_per_s']!, 0)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ratio = round(figures['pod_creates_per_s']! / figures['raw_etcd_puts_per_s']!, 2);
+  log('\n## against targets');
+  log(`cold start ${round(figures['cold_start_ms']!)} ms (≤ 300); idle RSS ${round(figures['idle_rss_mb']!, 1)} MB (≤ 80); creates ${round(figures['pod_creates_per_s']!, 0)}/s (≥ 2,000) = ${ratio}x raw etcd puts (≥ 1x); LIST 10k ${round(figures['list_10k_ms']!)} ms (≤ 200); watch p99 ${round(figures['watch_p99_ms']!)} ms (≤ 50)`);
+  const out: Record<string, number | string> = { bench: 'apiserver' };
+  for (const [k, v] of Object.entries(figures)) out[k] = round(v);
+  out['ratio_creates_vs_raw_etcd_puts'] = ratio;
+  log(JSON.stringify(out));
+}
