@@ -18,7 +18,7 @@ import { Registry } from './registry/registry.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { absentProbe, storageProbe } from './handlers/component-statuses.js';
-import { isOpenApiV3Path, serveOpenApiV3 } from './openapi/handler.js';
+import { isOpenApiPath, serveOpenApi } from './openapi/handler.js';
 
 export interface ApiServerOptions {
   storage: Backend;
@@ -204,7 +204,7 @@ export class ApiServer {
           ? writeJson(res, 200, this.discovery.aggregatedApis, AGGREGATED_DISCOVERY_CONTENT_TYPE)
           : writeJson(res, 200, this.discovery.legacyApis);
     }
-    if (isOpenApiV3Path(path)) return serveOpenApiV3(req, res, url);
+    if (isOpenApiPath(path)) return serveOpenApi(req, res, url);
     const doc = this.discovery.resourceLists.get(path) ?? this.discovery.groups.get(path);
     if (doc) return writeJson(res, 200, doc);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});

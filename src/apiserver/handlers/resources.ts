@@ -16,7 +16,8 @@ import { buildFilter } from '../registry/filter.js';
 import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
 import { addWarning, decodeBody, mediaType, readBody, writeJson, type Request, type Response } from '../http/io.js';
 import { COMPONENT_STATUS_WARNING, componentStatus, componentStatuses } from './component-statuses.js';
-import { deleteOptions, dryRun, integerParam } from './query.js';
+import { deleteOptions, dryRun, fieldValidation, integerParam } from './query.js';
+import { enforceKnownFields } from './unknown-fields.js';
 import { serveWatch } from './watch.js';
 import { getScale, scaleMutation } from './scale.js';
 
@@ -127,7 +128,7 @@ async function readObject(req: Request): Promise<KubeObject> {
 }
 
 async function create(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
-  const obj = await readObject(req);
+  const obj = enforceKnownFields(served.info, await readObject(req), fieldValidation(query), res);
   if (served.info.namespaced) await requireActiveNamespace(ctx, served, namespace, obj);
   const created = await served.store.create(namespace, obj, { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined });
   respondObject(ctx, req, res, served, 201, created, query);
@@ -154,7 +155,8 @@ async function requireActiveNamespace(ctx: ResourceContext, served: ServedResour
 }
 
 async function update(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
-  const body = await readObject(req);
+  const validation = fieldValidation(query);
+  const body = enforceKnownFields(served.info, await readObject(req), validation, res, sub === 'scale' ? 'Scale' : served.info.kind);
   const options = { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined };
   if (sub === 'scale') {
     const replicas = (body['spec'] as { replicas?: unknown } | undefined)?.replicas;
@@ -180,14 +182,16 @@ async function patch(ctx: ResourceContext, req: Request, res: Response, served: 
   }
   const patchBody = decodeBody(await readBody(req), type === 'application/json-patch+json' ? 'application/json' : req.headers['content-type']);
   const options = { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined };
+  const validation = fieldValidation(query);
   const applyPatch = (target: KubeObject): KubeObject => {
+    const kind = sub === 'scale' ? 'Scale' : served.info.kind;
     switch (type) {
       case 'application/json-patch+json':
-        return applyJsonPatch(target, patchBody) as KubeObject;
+        return enforceKnownFields(served.info, applyJsonPatch(target, patchBody, { fieldValidation: validation }) as KubeObject, validation, res, kind);
       case 'application/merge-patch+json':
-        return applyMergePatch(target, patchBody) as KubeObject;
+        return enforceKnownFields(served.info, applyMergePatch(target, patchBody, { fieldValidation: validation }) as KubeObject, validation, res, kind);
       default:
-        return applyStrategicMergePatch(target, patchBody, sub === 'scale' ? 'Scale' : served.info.kind);
+        return enforceKnownFields(served.info, applyStrategicMergePatch(target, patchBody, kind), validation, res, kind);
     }
   };
   if (sub === 'scale') {

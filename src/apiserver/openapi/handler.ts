@@ -5,12 +5,21 @@
  * Expires when the request names the current hash, a 301 to the current URL when it
  * names an old one, and `no-cache, private` otherwise. kubectl keeps these responses
  * in its disk cache keyed by URL, so a schema change must change the hash.
+ *
+ * /openapi/v2 is answered, in protobuf only, with an empty document: no models.
+ * kubectl falls back to v2 for what v3 cannot vouch for (manifests of `kind: List`,
+ * kinds without a PATCH operation); a 404 there fails the whole command, while an
+ * empty document makes it skip client-side checks and leave them to the server.
  */
 import { ApiError } from '../../api/errors.js';
 import type { Request, Response } from '../http/io.js';
 import { buildOpenApiV3, type OpenApiV3 } from './openapi-v3.js';
 
 const ROOT = '/openapi/v3';
+const V2 = '/openapi/v2';
+/** kubectl asks for v2 with the `@` spelling but parses only the dotted one as a response type. */
+const V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+const V2_PROTOBUF_OLD = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 
 let built: OpenApiV3 | undefined;
@@ -20,8 +29,8 @@ export function openApiV3(): OpenApiV3 {
   return (built ??= buildOpenApiV3());
 }
 
-export function isOpenApiV3Path(path: string): boolean {
-  return path === ROOT || path.startsWith(`${ROOT}/`);
+export function isOpenApiPath(path: string): boolean {
+  return path === V2 || path === ROOT || path.startsWith(`${ROOT}/`);
 }
 
 /** Whether an Accept header admits JSON (no header admits anything). */
@@ -54,10 +63,21 @@ function send(req: Request, res: Response, body: string, etag: string, headers: 
   else res.end(body);
 }
 
-/** Handles GET/HEAD of /openapi/v3 and /openapi/v3/<group-version path>. */
-export function serveOpenApiV3(req: Request, res: Response, url: URL): void {
+/** The empty v2 document (an empty protobuf message), for clients that ask for protobuf. */
+function serveOpenApiV2(req: Request, res: Response): void {
+  const accept = (req.headers.accept ?? '').split(',').map((c) => c.split(';')[0]!.trim());
+  if (!accept.includes(V2_PROTOBUF) && !accept.includes(V2_PROTOBUF_OLD)) {
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  }
+  res.writeHead(200, { 'Content-Type': V2_PROTOBUF, 'Content-Length': '0', 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
+  res.end();
+}
+
+/** Handles GET/HEAD of /openapi/v2, /openapi/v3 and /openapi/v3/<group-version path>. */
+export function serveOpenApi(req: Request, res: Response, url: URL): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on ${url.pathname}`, {});
   const path = url.pathname.replace(/\/+$/, '');
+  if (path === V2) return serveOpenApiV2(req, res);
   const api = openApiV3();
   if (path === ROOT) return send(req, res, api.root, api.rootEtag, { 'Cache-Control': 'no-cache, private' });
 

@@ -40,7 +40,7 @@ export function hashOf(body: string): string {
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
 /** Upstream's schema package of a group/version: '' → io.k8s.api.core.v1, 'rbac.authorization.k8s.io' → io.k8s.api.rbac.v1. */
-function schemaPackage(group: string, version: string): string {
+export function schemaPackage(group: string, version: string): string {
   return `io.k8s.api.${group === '' ? 'core' : group.split('.')[0]}.${version}`;
 }
 

@@ -1,0 +1,38 @@
+/**
+ * fieldValidation for request bodies: fields the kind's schema does not declare are
+ * refused (Strict, 400 "strict decoding error"), reported in Warning headers and
+ * dropped (Warn, the default), or dropped silently (Ignore). Unknown fields are never
+ * stored, whatever the mode.
+ */
+import { badRequest } from '../../api/errors.js';
+import { isPlainObject, type KubeObject } from '../../api/object.js';
+import type { ResourceInfo } from '../../api/resources.js';
+import { unknownFields } from '../openapi/field-validation.js';
+import { addWarning, type Response } from '../http/io.js';
+import type { FieldValidation } from './query.js';
+
+export function enforceKnownFields(info: ResourceInfo, obj: KubeObject, mode: FieldValidation, res: Response, kind = info.kind): KubeObject {
+  const unknown = unknownFields(info.group, info.version, kind, obj);
+  if (!unknown || unknown.length === 0) return obj;
+  if (mode === 'Strict') {
+    const version = info.group ? `${info.group}/${info.version}` : info.version;
+    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  if (mode === 'Warn') for (const f of unknown) addWarning(res, `unknown field "${f}"`);
+  for (const f of unknown) removePath(obj, f);
+  return obj;
+}
+
+/** Deletes `a.b[2].c` from an object; missing steps are ignored. */
+function removePath(obj: unknown, path: string): void {
+  const steps = path.match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  let cur: unknown = obj;
+  for (let i = 0; i < steps.length - 1; i++) {
+    const step = steps[i]!;
+    if (step.startsWith('[')) cur = Array.isArray(cur) ? cur[Number(step.slice(1, -1))] : undefined;
+    else cur = isPlainObject(cur) ? cur[step] : undefined;
+    if (cur === undefined) return;
+  }
+  const last = steps[steps.length - 1];
+  if (last && !last.startsWith('[') && isPlainObject(cur)) delete cur[last];
+}
