@@ -295,3 +295,23 @@ describe('bad input', () => {
     assert.equal((await api.request('GET', '/readyz')).text, 'ok');
   });
 });
+
+describe('namespaces', () => {
+  it('a deleted namespace turns Terminating and stays until its finalizer is cleared through /finalize', async () => {
+    await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
+    await api.request('POST', '/api/v1/namespaces/doomed/configmaps', cm('inside'));
+    const del = await api.request<Obj>('DELETE', '/api/v1/namespaces/doomed');
+    assert.equal(del.status, 202);
+    const ns = (await api.request<Obj>('GET', '/api/v1/namespaces/doomed')).body;
+    assert.equal(ns['status'].phase, 'Terminating');
+    assert.deepEqual(ns['spec'].finalizers, ['kubernetes']);
+    const refused = await api.request<Obj>('POST', '/api/v1/namespaces/doomed/configmaps', cm('late'));
+    assert.equal(refused.status, 403);
+    assert.match(refused.body['message'], /because it is being terminated/);
+    // what the namespace controller does once the namespace is empty
+    await api.request('DELETE', '/api/v1/namespaces/doomed/configmaps/inside');
+    const fin = await api.request<Obj>('PUT', '/api/v1/namespaces/doomed/finalize', { ...ns, spec: { finalizers: [] } });
+    assert.equal(fin.status, 200);
+    assert.equal((await api.request('GET', '/api/v1/namespaces/doomed')).status, 404);
+  });
+});

@@ -290,7 +290,7 @@ export class GenericStore {
       this.prepareUpdate(next, current, subresource);
       if (isNoOp(next, current)) return { object: current, created: false };
       // A terminating object whose last finalizer is gone is deleted, not updated.
-      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+      if (next.metadata.deletionTimestamp && !this.hasFinalizers(next)) {
         if (options.dryRun) return { object: next, created: false };
         try {
           await this.storage.delete(this.key(namespace, name), kv.modRevision);
@@ -373,7 +373,8 @@ export class GenericStore {
       if (options.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
       const grace = this.strategy.gracefulDeletion?.(current, options.gracePeriodSeconds) ?? 0;
       const graceful = grace > 0;
-      if (finalizers.size > 0 || graceful) {
+      const kindFinalizers = this.strategy.hasKindFinalizers?.(current) ?? false;
+      if (finalizers.size > 0 || graceful || kindFinalizers) {
         // The object stays, marked for deletion, until finalizers are gone or its node confirms.
         if (finalizers.size > 0) meta.finalizers = [...finalizers];
         const deadline = new Date(this.now().getTime() + grace * 1000);
@@ -381,6 +382,8 @@ export class GenericStore {
           meta.deletionTimestamp = rfc3339(deadline);
         }
         if (meta.deletionGracePeriodSeconds === undefined || grace < meta.deletionGracePeriodSeconds) meta.deletionGracePeriodSeconds = grace;
+        // Let the kind react to the deletion mark (a Namespace turns Terminating).
+        this.strategy.prepareForUpdate(next, current, 'delete');
         if (jsonEqual(next, current)) return { object: current, deleted: false };
         if (options.dryRun) return { object: next, deleted: false };
         try {
@@ -406,6 +409,10 @@ export class GenericStore {
   }
 
   // ---- helpers ----
+
+  private hasFinalizers(obj: StoredObject): boolean {
+    return (obj.metadata.finalizers?.length ?? 0) > 0 || (this.strategy.hasKindFinalizers?.(obj) ?? false);
+  }
 
   /** Checks the envelope of an incoming object and fills apiVersion, kind and namespace. */
   private checkIncoming(namespace: string, input: KubeObject): StoredObject {

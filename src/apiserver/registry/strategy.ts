@@ -35,6 +35,8 @@ export interface Strategy {
   cells(obj: StoredObject, now: Date): unknown[];
   /** Field-selector fields beyond metadata.name / metadata.namespace. */
   selectableFields(obj: StoredObject): Record<string, string>;
+  /** Kind-specific finalizers beyond metadata.finalizers (a Namespace's spec.finalizers). */
+  hasKindFinalizers?(obj: StoredObject): boolean;
   /** Pods: deletion waits for the node to confirm (deletionGracePeriodSeconds). */
   gracefulDeletion?(obj: StoredObject, requestedSeconds: number | undefined): number;
 }

@@ -39,12 +39,15 @@ export const namespaceStrategy: Strategy = {
     ns.status.phase ??= 'Active';
     ns.metadata!.labels = { ...(ns.metadata!.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata!.name ?? '' };
   },
-  prepareForUpdate(obj, old) {
+  prepareForUpdate(obj, old, subresource) {
     const ns = obj as unknown as Mutable<Namespace>;
     // spec.finalizers change only through /finalize; phase follows deletion.
-    ns.spec = structuredClone((old as unknown as Namespace).spec ?? {});
+    if (subresource !== 'finalize') ns.spec = structuredClone((old as unknown as Namespace).spec ?? {});
     if (ns.metadata?.deletionTimestamp) ns.status = { ...(ns.status ?? {}), phase: 'Terminating' };
   },
+  // The namespace controller empties a terminating namespace, then clears spec.finalizers
+  // through /finalize; only then is the namespace itself removed.
+  hasKindFinalizers: (obj) => ((obj as unknown as Namespace).spec?.finalizers?.length ?? 0) > 0,
   columns: [column('Status', 'The status of the namespace'), AGE_COLUMN],
   cells: (obj, now) => [(obj as unknown as Namespace).status?.phase ?? 'Active', ageCell(obj, now)],
   selectableFields: (obj) => ({ 'status.phase': (obj as unknown as Namespace).status?.phase ?? '' }),
