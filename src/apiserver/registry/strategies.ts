@@ -28,6 +28,24 @@ import {
   replicationControllerStrategy,
   statefulSetStrategy,
 } from './apps/workloads.js';
+import {
+  controllerRevisionStrategy,
+  endpointSliceStrategy,
+  eventsV1Strategy,
+  horizontalPodAutoscalerStrategy,
+  ingressClassStrategy,
+  ingressStrategy,
+  leaseStrategy,
+  limitRangeStrategy,
+  networkPolicyStrategy,
+  podDisruptionBudgetStrategy,
+  podTemplateStrategy,
+  priorityClassStrategy,
+  resourceQuotaStrategy,
+  roleBindingStrategy,
+  roleStrategy,
+  storageClassStrategy,
+} from './other-kinds.js';
 
 const STRATEGIES: Record<string, Strategy> = {
   '/Pod': podStrategy,
@@ -49,6 +67,24 @@ const STRATEGIES: Record<string, Strategy> = {
   'apps/DaemonSet': daemonSetStrategy,
   'batch/Job': jobStrategy,
   'batch/CronJob': cronJobStrategy,
+  '/LimitRange': limitRangeStrategy,
+  '/ResourceQuota': resourceQuotaStrategy,
+  '/PodTemplate': podTemplateStrategy,
+  'apps/ControllerRevision': controllerRevisionStrategy,
+  'networking.k8s.io/Ingress': ingressStrategy,
+  'networking.k8s.io/IngressClass': ingressClassStrategy,
+  'networking.k8s.io/NetworkPolicy': networkPolicyStrategy,
+  'storage.k8s.io/StorageClass': storageClassStrategy,
+  'coordination.k8s.io/Lease': leaseStrategy,
+  'discovery.k8s.io/EndpointSlice': endpointSliceStrategy,
+  'events.k8s.io/Event': eventsV1Strategy,
+  'rbac.authorization.k8s.io/Role': roleStrategy,
+  'rbac.authorization.k8s.io/ClusterRole': roleStrategy,
+  'rbac.authorization.k8s.io/RoleBinding': roleBindingStrategy,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': roleBindingStrategy,
+  'scheduling.k8s.io/PriorityClass': priorityClassStrategy,
+  'policy/PodDisruptionBudget': podDisruptionBudgetStrategy,
+  'autoscaling/HorizontalPodAutoscaler': horizontalPodAutoscalerStrategy,
 };
 
 export function strategyFor(info: ResourceInfo): Strategy {
