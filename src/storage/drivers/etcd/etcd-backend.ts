@@ -24,15 +24,10 @@ import {
   CompareTarget,
   Etcd3,
   type ICompare,
-  type IDuplexStream,
-  type IEvent,
-  type IKeyValue,
   type IRangeRequest,
   type IRangeResponse,
   type IRequestOp,
   type ITxnResponse,
-  type IWatchRequest,
-  type IWatchResponse,
 } from 'etcd3';
 import type {
   Backend,
@@ -41,7 +36,6 @@ import type {
   KeyValue,
   ListOptions,
   ListResult,
-  WatchEvent,
   WatchStream,
 } from '../../backend.js';
 import {
@@ -53,8 +47,8 @@ import {
   keyExists,
   keyNotFound,
 } from '../../errors.js';
-import { checkKey, checkPrefix, checkRevision, checkValue, prefixEnd } from '../../limits.js';
-import { DEFAULT_MAX_BUFFERED_EVENTS, WatchQueue } from '../../watch-queue.js';
+import { checkKey, checkPrefix, checkRevision, checkValue } from '../../limits.js';
+import { DEFAULT_MAX_BUFFERED_EVENTS } from '../../watch-queue.js';
 import { type Logger, silentLogger } from '../../../util/logger.js';
 
 export interface EtcdBackendOptions {
@@ -71,307 +65,13 @@ export interface EtcdBackendOptions {
   watchResumeWindowMs?: number;
 }
 
+import { EtcdWatch, type WatchHost } from './etcd-watch.js';
+import { NUL, isCompactedError, isFutureRevisionError, keyBytes, messageOf, prefixRange, toBuffer, toKeyValue } from './etcd-codec.js';
 const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Physical compaction of a large database can take minutes; it must not be cut short. */
 const COMPACT_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_WATCH_RESUME_WINDOW_MS = 30_000;
-const WATCH_RETRY_MIN_MS = 100;
-const WATCH_RETRY_MAX_MS = 2_000;
-
-/** etcd's "from this key to the end of the keyspace" (as range_end) and lowest key. */
-const NUL = Buffer.from([0]);
-const EMPTY = Buffer.alloc(0);
-
-type WatchGrpcStream = IDuplexStream<IWatchRequest, IWatchResponse>;
-
-/** Keys are printable ASCII; latin1 maps bytes and characters one to one either way. */
-function keyBytes(key: string): Buffer {
-  return Buffer.from(key, 'latin1');
-}
-
-function keyString(key: Buffer): string {
-  return key.toString('latin1');
-}
-
-function toBuffer(value: Uint8Array): Buffer {
-  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** Protobuf bytes fields arrive as Buffers, but an absent one may be null. */
-function bytesOf(value: Buffer | null | undefined): Buffer {
-  return value ?? EMPTY;
-}
-
-/** etcd's [key, range_end) for everything under `prefix`; '' means the whole keyspace. */
-function prefixRange(prefix: string): { key: Buffer; range_end: Buffer } {
-  const end = prefixEnd(prefix);
-  return { key: prefix === '' ? NUL : keyBytes(prefix), range_end: end === undefined ? NUL : keyBytes(end) };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-const isCompactedError = (err: unknown) => messageOf(err).includes('required revision has been compacted');
-const isFutureRevisionError = (err: unknown) => messageOf(err).includes('required revision is a future revision');
-
-function toKeyValue(kv: IKeyValue): KeyValue {
-  return {
-    key: keyString(kv.key),
-    value: bytesOf(kv.value),
-    createRevision: Number(kv.create_revision),
-    modRevision: Number(kv.mod_revision),
-  };
-}
-
-function toWatchEvent(ev: IEvent): WatchEvent {
-  // The client library types prev_kv as always present; protobuf gives null when unset.
-  const prev: IKeyValue | null | undefined = ev.prev_kv;
-  // A tombstone's mod_revision is the revision of the delete itself.
-  const revision = Number(ev.kv.mod_revision);
-  if (String(ev.type).toUpperCase() === 'DELETE') {
-    // etcd attaches prev_kv unless that revision was compacted in the instant between
-    // the delete and the send; then the previous value is unknown.
-    return {
-      type: 'DELETE',
-      key: keyString(ev.kv.key),
-      prevValue: bytesOf(prev?.value),
-      revision,
-      createRevision: prev ? Number(prev.create_revision) : 0,
-    };
-  }
-  const event: WatchEvent = {
-    type: 'PUT',
-    key: keyString(ev.kv.key),
-    value: bytesOf(ev.kv.value),
-    revision,
-    createRevision: Number(ev.kv.create_revision),
-  };
-  if (prev) event.prevValue = bytesOf(prev.value);
-  return event;
-}
-
-/** Ends a watch stream without counting it as a failure of the etcd member. */
-function closeStream(stream: WatchGrpcStream): void {
-  try {
-    // end() first: the library marks a member failed only for errors on a still
-    // writable stream, and cancel() then reports CANCELLED on an ended one.
-    stream.end();
-    stream.cancel();
-  } catch {
-    // The stream is already torn down.
-  }
-}
-
-/** What a watch needs from its backend. */
-interface WatchHost {
-  readonly client: Etcd3;
-  readonly logger: Logger;
-  readonly where: string;
-  readonly resumeWindowMs: number;
-  noteCompactRevision(revision: number): void;
-  forget(watch: EtcdWatch): void;
-}
-
-/**
- * One etcd watch feeding one WatchQueue, the way the SQLite driver feeds it: history up
- * to the revision current when etcd registered the watch is handed over as `replay`
- * pages, pulled by the consumer (the gRPC stream is paused while too many wait, so a
- * long history never piles up in memory); later events are pushed live and count
- * against the queue's bound, so only a consumer that falls behind live writes overflows.
- *
- * The stream is opened at `delivered` (the last revision handed over, inclusive) and
- * events at or below it are dropped: etcd refuses a start below its compaction
- * revision, so a start or resume from a compacted revision fails with Compacted exactly
- * as in the SQLite driver, instead of silently missing deletes compacted at it.
- */
-class EtcdWatch {
-  readonly queue: WatchQueue;
-  private stream: WatchGrpcStream | undefined;
-  private delivered: number;
-  private ended = false;
-  private disconnectedAt: number | undefined;
-  private retryDelay = WATCH_RETRY_MIN_MS;
-  private retryTimer: NodeJS.Timeout | undefined;
-
-  /** The revision etcd had when it first registered the watch: the end of history. */
-  private replayUntil: number | undefined;
-  private replayDone = false;
-  private replayPages: WatchEvent[][] = [];
-  private replayEvents = 0;
-  private replayWaiter: ((page: WatchEvent[] | null) => void) | undefined;
-  private paused = false;
-
-  constructor(
-    private readonly host: WatchHost,
-    private readonly prefix: string,
-    fromRevision: number,
-    private readonly maxBufferedEvents: number,
-  ) {
-    this.delivered = fromRevision;
-    this.queue = new WatchQueue({ maxBufferedEvents, onEnd: () => this.stop(), replay: () => this.pullReplay() });
-  }
-
-  start(): void {
-    if (this.ended) return;
-    this.host.client.watchClient.watch().then(
-      (stream) => this.attach(stream),
-      (err: unknown) => this.lost(undefined, err),
-    );
-  }
-
-  fail(err: StorageError): void {
-    this.queue.fail(err);
-  }
-
-  private attach(stream: WatchGrpcStream): void {
-    if (this.ended) {
-      closeStream(stream);
-      return;
-    }
-    this.stream = stream;
-    this.paused = false;
-    stream.on('data', (res) => this.onResponse(stream, res));
-    stream.on('error', (err) => this.lost(stream, err));
-    stream.on('end', () => this.lost(stream, new Error('the server ended the watch stream')));
-    try {
-      stream.write({
-        create_request: {
-          ...prefixRange(this.prefix),
-          // Revision 0 would mean "from now"; 1 is the beginning of history.
-          start_revision: Math.max(this.delivered, 1),
-          prev_kv: true,
-        },
-      });
-    } catch (err) {
-      this.lost(stream, err);
-      return;
-    }
-    this.throttle();
-  }
-
-  private onResponse(stream: WatchGrpcStream, res: IWatchResponse): void {
-    if (stream !== this.stream || this.ended) return;
-    const compactRevision = Number(res.compact_revision ?? 0);
-    if (compactRevision > 0) {
-      this.host.noteCompactRevision(compactRevision);
-      this.fail(compacted(this.delivered, compactRevision));
-      return;
-    }
-    if (res.canceled) {
-      this.fail(
-        new StorageError('Unavailable', `etcd at ${this.host.where} canceled the watch on ${JSON.stringify(this.prefix)}: ${res.cancel_reason || 'no reason given'}`),
-      );
-      return;
-    }
-    if (res.created) {
-      this.disconnectedAt = undefined;
-      this.retryDelay = WATCH_RETRY_MIN_MS;
-      if (this.replayUntil === undefined) {
-        this.replayUntil = Number(res.header.revision);
-        if (this.delivered >= this.replayUntil) this.endReplay();
-      }
-      return;
-    }
-    const events: WatchEvent[] = [];
-    for (const ev of res.events ?? []) {
-      const event = toWatchEvent(ev);
-      if (event.revision > this.delivered) events.push(event);
-    }
-    if (events.length > 0) this.deliver(events);
-  }
-
-  private deliver(events: WatchEvent[]): void {
-    this.delivered = events[events.length - 1]!.revision;
-    if (this.replayDone) {
-      this.queue.push(events);
-      return;
-    }
-    const waiter = this.replayWaiter;
-    this.replayWaiter = undefined;
-    if (waiter) waiter(events);
-    else {
-      this.replayPages.push(events);
-      this.replayEvents += events.length;
-    }
-    if (this.replayUntil !== undefined && this.delivered >= this.replayUntil) this.endReplay();
-    this.throttle();
-  }
-
-  /** The queue's replay source: buffered history first, then wait for more of it. */
-  private pullReplay(): WatchEvent[] | null | Promise<WatchEvent[] | null> {
-    const page = this.replayPages.shift();
-    if (page) {
-      this.replayEvents -= page.length;
-      this.throttle();
-      return page;
-    }
-    if (this.replayDone || this.ended) return null;
-    return new Promise((resolve) => (this.replayWaiter = resolve));
-  }
-
-  /** History is complete: later events go to the queue as live pushes. */
-  private endReplay(): void {
-    this.replayDone = true;
-    const waiter = this.replayWaiter;
-    this.replayWaiter = undefined;
-    waiter?.(null);
-  }
-
-  /** gRPC flow control holds etcd back while the consumer has not pulled enough history. */
-  private throttle(): void {
-    const stream = this.stream;
-    const full = this.replayEvents >= this.maxBufferedEvents;
-    if (!stream || full === this.paused) return;
-    this.paused = full;
-    // The library's stream type omits them, but it is a Node Duplex (grpc-js ClientDuplexStream).
-    const readable = stream as unknown as { pause(): void; resume(): void };
-    if (full) readable.pause();
-    else readable.resume();
-  }
-
-  private lost(stream: WatchGrpcStream | undefined, err: unknown): void {
-    if (this.ended || stream !== this.stream) return;
-    this.stream = undefined;
-    if (stream) closeStream(stream);
-    const now = Date.now();
-    this.disconnectedAt ??= now;
-    if (now - this.disconnectedAt >= this.host.resumeWindowMs) {
-      this.fail(
-        new StorageError(
-          'Unavailable',
-          `watch on ${JSON.stringify(this.prefix)} lost etcd at ${this.host.where} and could not resume within ${this.host.resumeWindowMs} ms: ${messageOf(err)}`,
-          {},
-          { cause: err },
-        ),
-      );
-      return;
-    }
-    this.host.logger.warn({ prefix: this.prefix, resumeAfter: this.delivered, err: messageOf(err) }, 'etcd watch stream lost; resuming');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.start();
-    }, this.retryDelay);
-    this.retryTimer.unref();
-    this.retryDelay = Math.min(this.retryDelay * 2, WATCH_RETRY_MAX_MS);
-  }
-
-  /** Runs once when the queue ends for any reason: consumer close, overflow, failure. */
-  private stop(): void {
-    this.ended = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.stream) closeStream(this.stream);
-    this.stream = undefined;
-    this.replayPages = [];
-    this.replayEvents = 0;
-    // A consumer waiting for history is released; the queue then reports its end.
-    const waiter = this.replayWaiter;
-    this.replayWaiter = undefined;
-    waiter?.(null);
-    this.host.forget(this);
-  }
-}
 
 export class EtcdBackend implements Backend {
   private readonly client: Etcd3;
