@@ -92,7 +92,7 @@ export class ApiServer {
         rejectUnauthorized: false,
         settings: { maxConcurrentStreams: 1000 },
       },
-      (req, res) => void this.handle(req, res),
+      (req, res) => void this.serve(req, res),
     );
     this.server.on('session', (session: ServerHttp2Session) => {
       this.sessions.add(session);
@@ -140,7 +140,12 @@ export class ApiServer {
     for (const socket of this.sockets) socket.destroy();
   }
 
-  private async handle(req: Request, res: Response): Promise<void> {
+  /**
+   * Serves one request through the whole chain (authentication, limits, routing). The
+   * HTTPS listener calls it; an in-process transport may call it with its own
+   * request/response objects of the same shape.
+   */
+  async serve(req: Request, res: Response): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'https://skiff');
     let info: RequestInfo = { isResourceRequest: false, verb: (req.method ?? 'GET').toLowerCase(), path: url.pathname };
