@@ -1,5 +1,6 @@
 /**
- * fieldValidation for request bodies: fields the kind's schema does not declare are
+ * Decoding checks for request bodies: a wrongly typed value is refused (400, as Go's
+ * decoder refuses it); and, by fieldValidation, fields the kind's schema does not declare are
  * refused (Strict, 400 "strict decoding error"), reported in Warning headers and
  * dropped (Warn, the default), or dropped silently (Ignore). Unknown fields are never
  * stored, whatever the mode.
@@ -8,15 +9,18 @@ import { badRequest } from '../../api/errors.js';
 import { isPlainObject, type KubeObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { unknownFields } from '../openapi/field-validation.js';
+import { firstTypeError } from '../openapi/type-check.js';
 import { addWarning, type Response } from '../http/io.js';
 import type { FieldValidation } from './query.js';
 
 export function enforceKnownFields(info: ResourceInfo, obj: KubeObject, mode: FieldValidation, res: Response, kind = info.kind): KubeObject {
+  // A wrongly typed value cannot be decoded at all, whatever the validation mode.
+  const typeError = firstTypeError(info.group, info.version, kind, obj);
+  if (typeError) throw badRequest(`${kind} in version "${info.version}" cannot be handled as a ${kind}: ${typeError}`);
   const unknown = unknownFields(info.group, info.version, kind, obj);
   if (!unknown || unknown.length === 0) return obj;
   if (mode === 'Strict') {
-    const version = info.group ? `${info.group}/${info.version}` : info.version;
-    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    throw badRequest(`${kind} in version "${info.version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
   }
   if (mode === 'Warn') for (const f of unknown) addWarning(res, `unknown field "${f}"`);
   for (const f of unknown) removePath(obj, f);

@@ -19,13 +19,13 @@ const MAX_NESTING = 100;
 export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) {
-    throw tooLarge(`the request body is ${declared} bytes, over the limit of ${limit}`);
+    throw tooLarge(`Request entity too large: limit is ${limit}`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw tooLarge(`the request body is over the limit of ${limit} bytes`);
+    if (size > limit) throw tooLarge(`Request entity too large: limit is ${limit}`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);

@@ -23,7 +23,7 @@ export const defaultStrategy: Strategy = {
   prepareForUpdate() {},
   validate: () => [],
   validateUpdate: () => [],
-  nameIsLabel: false,
+  nameRule: 'subdomain',
   allowCreateOnUpdate: false,
   columns: [AGE_COLUMN],
   cells: (obj, now) => [ageCell(obj, now)],

@@ -20,6 +20,7 @@ import {
 } from '../../api/errors.js';
 import { cloneJson, isPlainObject, jsonEqual, type KubeObject, type StoredObject } from '../../api/object.js';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
+import { rfc3339 } from '../../api/time.js';
 import type { Backend, KeyValue } from '../../storage/backend.js';
 import { isStorageError } from '../../storage/errors.js';
 import type { Strategy } from './strategy.js';
@@ -220,8 +221,8 @@ export class GenericStore {
     // Status is the controllers' to write, through /status; nodes register with theirs.
     if (this.hasStatus && this.info.kind !== 'Node') delete obj['status'];
     this.strategy.defaults(obj);
-    this.strategy.prepareForCreate(obj);
-    this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameIsLabel), ...this.strategy.validate(obj)]);
+    this.strategy.prepareForCreate(obj, this.now());
+    this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameRule), ...this.strategy.validate(obj)]);
     if (this.hooks.beforeCreate) {
       // Allocations must not be made (or fail) for an object that already exists.
       if (await this.exists(namespace, meta.name!)) throw alreadyExists(this.ref(meta.name));
@@ -345,12 +346,12 @@ export class GenericStore {
       else next['status'] = cloneJson(current['status']);
     }
     this.strategy.defaults(next);
-    this.strategy.prepareForUpdate(next, current, subresource);
+    this.strategy.prepareForUpdate(next, current, subresource, this.now());
     if (this.tracksGeneration) {
       const gen = old.generation ?? 1;
       meta.generation = specChanged(next, current) ? gen + 1 : gen;
     }
-    this.check(next, [...errors, ...validateObjectMeta(next, this.info, this.strategy.nameIsLabel), ...this.strategy.validateUpdate(next, current, subresource)]);
+    this.check(next, [...errors, ...validateObjectMeta(next, this.info, this.strategy.nameRule), ...this.strategy.validateUpdate(next, current, subresource)]);
   }
 
   // ---- delete ----
@@ -383,7 +384,7 @@ export class GenericStore {
         }
         if (meta.deletionGracePeriodSeconds === undefined || grace < meta.deletionGracePeriodSeconds) meta.deletionGracePeriodSeconds = grace;
         // Let the kind react to the deletion mark (a Namespace turns Terminating).
-        this.strategy.prepareForUpdate(next, current, 'delete');
+        this.strategy.prepareForUpdate(next, current, 'delete', this.now());
         if (jsonEqual(next, current)) return { object: current, deleted: false };
         if (options.dryRun) return { object: next, deleted: false };
         try {
@@ -450,10 +451,6 @@ export class GenericStore {
     if (isStorageError(err, 'KeyExists')) return alreadyExists(this.ref(name));
     return err;
   }
-}
-
-export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 function generateName(base: string): string {

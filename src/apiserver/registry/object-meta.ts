@@ -1,14 +1,17 @@
 /**
  * Validation of the metadata every object has, for a served resource: its scope
  * decides whether a namespace is required, its strategy whether names are DNS-1123
- * labels (Namespace, Service) or subdomains (most kinds).
+ * subdomains (most kinds), labels (Namespace) or DNS-1035 labels (Service).
  */
 import type { FieldError } from '../../api/errors.js';
 import type { StoredObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resources.js';
-import { nameIsDnsLabel, nameIsDnsSubdomain, validateObjectMeta as validateMeta } from '../../api/validation/names.js';
+import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, validateObjectMeta as validateMeta, type NameValidator } from '../../api/validation/names.js';
+import type { NameRule } from './strategy.js';
 
-export function validateObjectMeta(obj: StoredObject, info: ResourceInfo, nameIsLabel: boolean): FieldError[] {
+const NAME_RULES: Record<NameRule, NameValidator> = { subdomain: nameIsDnsSubdomain, label: nameIsDnsLabel, dns1035: nameIsDns1035Label };
+
+export function validateObjectMeta(obj: StoredObject, info: ResourceInfo, nameRule: NameRule): FieldError[] {
   const meta = obj.metadata;
   return validateMeta(
     {
@@ -20,6 +23,6 @@ export function validateObjectMeta(obj: StoredObject, info: ResourceInfo, nameIs
       annotations: meta.annotations ?? null,
       finalizers: meta.finalizers ?? null,
     },
-    { namespaced: info.namespaced, nameFn: nameIsLabel ? nameIsDnsLabel : nameIsDnsSubdomain },
+    { namespaced: info.namespaced, nameFn: NAME_RULES[nameRule] },
   );
 }

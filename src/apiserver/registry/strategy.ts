@@ -8,6 +8,8 @@ import type { FieldError } from '../../api/errors.js';
 import type { StoredObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resources.js';
 
+export type NameRule = 'subdomain' | 'label' | 'dns1035';
+
 export interface TableColumn {
   name: string;
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
@@ -21,13 +23,13 @@ export interface Strategy {
   /** Fills defaults as upstream's defaulting functions do (create and update). */
   defaults(obj: StoredObject): void;
   /** Kind-specific preparation on create, e.g. a Pod's initial status. */
-  prepareForCreate(obj: StoredObject): void;
+  prepareForCreate(obj: StoredObject, now: Date): void;
   /** Kind-specific preparation on update of the main resource or a subresource. */
-  prepareForUpdate(obj: StoredObject, old: StoredObject, subresource: string): void;
+  prepareForUpdate(obj: StoredObject, old: StoredObject, subresource: string, now: Date): void;
   validate(obj: StoredObject): FieldError[];
   validateUpdate(obj: StoredObject, old: StoredObject, subresource: string): FieldError[];
-  /** Whether metadata.name must be a DNS-1123 label (true) or subdomain (false). */
-  nameIsLabel: boolean;
+  /** The rule metadata.name follows: DNS-1123 subdomain (most kinds), label (Namespace), or DNS-1035 label (Service). */
+  nameRule: NameRule;
   /** Whether a PUT may create a missing object. */
   allowCreateOnUpdate: boolean;
   /** Table columns after NAME (upstream's printers), and the cells for one object. */

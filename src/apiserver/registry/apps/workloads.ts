@@ -416,7 +416,7 @@ export const cronJobStrategy: Strategy = {
     return [
       String(spec['schedule'] ?? ''),
       orNone(spec['timeZone'] as string | undefined),
-      String(spec['suspend'] ?? false),
+      spec['suspend'] === true ? 'True' : 'False',
       ((field(obj, 'status', 'active') as unknown[] | undefined) ?? []).length,
       last ? humanDuration(now.getTime() - Date.parse(last)) : '<none>',
       ageCell(obj, now),

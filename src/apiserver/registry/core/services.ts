@@ -20,7 +20,7 @@ export function formatPorts(ports: ServicePort[] | undefined): string {
 
 export const serviceStrategy: Strategy = {
   ...defaultStrategy,
-  nameIsLabel: true,
+  nameRule: 'dns1035',
   defaults(obj) {
     const svc = asService(obj);
     const spec = (svc.spec ??= {});

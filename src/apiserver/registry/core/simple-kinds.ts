@@ -4,15 +4,36 @@
  * ComponentStatus.
  */
 import type { Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Secret } from 'kubernetes-types/core/v1.js';
+import type { FieldError } from '../../../api/errors.js';
 import type { Mutable, StoredObject } from '../../../api/object.js';
+import { rfc3339 } from '../../../api/time.js';
 import { age } from '../../../api/human-duration.js';
 import { AGE_COLUMN, ageCell, column, defaultStrategy, field, orNone } from '../default-strategy.js';
 import type { Strategy } from '../strategy.js';
 
 const countKeys = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).length : 0);
 
+/** Upstream's limit on a ConfigMap's or Secret's data, keys and values together. */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+function dataSize(obj: StoredObject, fields: string[], decodeBase64: boolean): number {
+  let total = 0;
+  for (const f of fields) {
+    for (const [k, v] of Object.entries((obj[f] as Record<string, string> | undefined) ?? {})) {
+      total += k.length + (decodeBase64 || f === 'binaryData' ? Buffer.byteLength(String(v), 'base64') : Buffer.byteLength(String(v)));
+    }
+  }
+  return total;
+}
+
+function tooMuchData(size: number): FieldError[] {
+  return size > MAX_DATA_BYTES ? [{ type: 'FieldValueTooLong', field: '', detail: `must have at most ${MAX_DATA_BYTES} bytes` }] : [];
+}
+
 export const configMapStrategy: Strategy = {
   ...defaultStrategy,
+  validate: (obj) => tooMuchData(dataSize(obj, ['data', 'binaryData'], false)),
+  validateUpdate: (obj) => tooMuchData(dataSize(obj, ['data', 'binaryData'], false)),
   columns: [column('Data', 'Number of data entries.'), AGE_COLUMN],
   cells: (obj, now) => [countKeys(obj['data']) + countKeys(obj['binaryData']), ageCell(obj, now)],
 };
@@ -20,9 +41,17 @@ export const configMapStrategy: Strategy = {
 export const secretStrategy: Strategy = {
   ...defaultStrategy,
   defaults(obj) {
-    const s = obj as unknown as Secret;
+    const s = obj as unknown as Mutable<Secret>;
     s.type ??= 'Opaque';
+    // stringData is write-only convenience: it is merged into data (base64) and never stored.
+    if (s.stringData) {
+      s.data = { ...(s.data ?? {}) };
+      for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+      delete s.stringData;
+    }
   },
+  validate: (obj) => tooMuchData(dataSize(obj, ['data'], true)),
+  validateUpdate: (obj) => tooMuchData(dataSize(obj, ['data'], true)),
   columns: [column('Type', 'The type of the secret.'), column('Data', 'Number of data entries.'), AGE_COLUMN],
   cells: (obj, now) => [(obj as unknown as Secret).type ?? 'Opaque', countKeys(obj['data']), ageCell(obj, now)],
   selectableFields: (obj) => ({ type: (obj as unknown as Secret).type ?? '' }),
@@ -30,7 +59,7 @@ export const secretStrategy: Strategy = {
 
 export const namespaceStrategy: Strategy = {
   ...defaultStrategy,
-  nameIsLabel: true,
+  nameRule: 'label',
   defaults(obj) {
     const ns = obj as unknown as Mutable<Namespace>;
     ns.spec ??= {};
@@ -170,8 +199,15 @@ export const persistentVolumeStrategy: Strategy = {
     pv.spec.persistentVolumeReclaimPolicy ??= 'Retain';
     pv.spec.volumeMode ??= 'Filesystem';
   },
-  prepareForCreate(obj) {
-    (obj as unknown as Mutable<PersistentVolume>).status = { phase: 'Pending' };
+  prepareForCreate(obj, now) {
+    (obj as unknown as Mutable<PersistentVolume>).status = { phase: 'Pending', lastPhaseTransitionTime: rfc3339(now) };
+  },
+  prepareForUpdate(obj, old, subresource, now) {
+    const pv = obj as unknown as Mutable<PersistentVolume>;
+    // The transition time follows every phase change (status writes).
+    if (subresource === 'status' && pv.status && pv.status.phase !== (old as unknown as PersistentVolume).status?.phase) {
+      pv.status.lastPhaseTransitionTime = rfc3339(now);
+    }
   },
   columns: [
     column('Capacity', 'The capacity of the volume.'),
@@ -195,7 +231,7 @@ export const persistentVolumeStrategy: Strategy = {
       pv.status?.phase ?? '',
       ref ? `${ref.namespace}/${ref.name}` : '',
       pv.spec?.storageClassName ?? '',
-      orNone(pv.spec?.volumeAttributesClassName),
+      pv.spec?.volumeAttributesClassName || '<unset>',
       pv.status?.reason ?? '',
       ageCell(obj, now),
       pv.spec?.volumeMode ?? 'Filesystem',
@@ -233,7 +269,7 @@ export const persistentVolumeClaimStrategy: Strategy = {
       bound ? String(field(pvc, 'status', 'capacity', 'storage') ?? '') : '',
       bound ? accessModes(pvc.status?.accessModes) : '',
       pvc.spec?.storageClassName ?? '',
-      orNone(pvc.spec?.volumeAttributesClassName),
+      pvc.spec?.volumeAttributesClassName || '<unset>',
       ageCell(obj, now),
       pvc.spec?.volumeMode ?? 'Filesystem',
     ];
