@@ -1,39 +1,71 @@
 /**
  * The API server's Prometheus metrics, under upstream's names so existing dashboards
- * and alerts read them: request counts and latencies by verb, resource and code, and
- * requests in flight.
+ * and alerts read them: request counts and latencies by verb, resource and code.
+ *
+ * prom-client takes ~100+ ms to load, a third of the start-up budget, so it is loaded
+ * in the background once the server starts; observations made before it arrives are
+ * kept and replayed, so none is lost.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+
+export type RequestLabels = Record<'verb' | 'dry_run' | 'group' | 'version' | 'resource' | 'subresource' | 'scope' | 'component', string>;
+
+interface Loaded {
+  registry: Registry;
+  requests: Counter<string>;
+  duration: Histogram<string>;
+}
 
 export class ApiServerMetrics {
-  readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'apiserver_request_total',
-    help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
-    labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component', 'code'],
-    registers: [this.registry],
-  });
-  readonly duration = new Histogram({
-    name: 'apiserver_request_duration_seconds',
-    help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
-    labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
-    buckets: [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60],
-    registers: [this.registry],
-  });
-  readonly inflight = new Gauge({
-    name: 'apiserver_current_inflight_requests',
-    help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
-    labelNames: ['request_kind'],
-    registers: [this.registry],
-  });
-  readonly watchers = new Gauge({
-    name: 'apiserver_longrunning_requests',
-    help: 'Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component.',
-    labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
-    registers: [this.registry],
-  });
+  private loaded: Loaded | undefined;
+  private loading: Promise<Loaded> | undefined;
+  private pending: { labels: RequestLabels; code: string; seconds: number }[] = [];
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
+  /** Starts loading prom-client without waiting for it. */
+  warmUp(): void {
+    void this.load();
+  }
+
+  observeRequest(labels: RequestLabels, code: string, seconds: number): void {
+    if (this.loaded) {
+      this.loaded.requests.inc({ ...labels, code });
+      this.loaded.duration.observe(labels, seconds);
+    } else {
+      this.pending.push({ labels, code, seconds });
+      this.warmUp();
+    }
+  }
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    const m = await this.load();
+    return { contentType: m.registry.contentType, body: await m.registry.metrics() };
+  }
+
+  private load(): Promise<Loaded> {
+    this.loading ??= import('prom-client').then(({ Counter, Histogram, Registry, collectDefaultMetrics }) => {
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry });
+      const requests = new Counter({
+        name: 'apiserver_request_total',
+        help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+        labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component', 'code'],
+        registers: [registry],
+      });
+      const duration = new Histogram({
+        name: 'apiserver_request_duration_seconds',
+        help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+        labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
+        buckets: [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60],
+        registers: [registry],
+      });
+      this.loaded = { registry, requests, duration };
+      for (const p of this.pending) {
+        requests.inc({ ...p.labels, code: p.code });
+        duration.observe(p.labels, p.seconds);
+      }
+      this.pending = [];
+      return this.loaded;
+    });
+    return this.loading;
   }
 }

@@ -13,7 +13,7 @@ import { createAuthenticator, type ClientCertificateVerifier, type UserInfo } fr
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDiscovery, type DiscoveryDocuments } from './discovery.js';
 import { handleResource, type ResourceContext } from './handlers/resources.js';
 import { toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
-import { ApiServerMetrics } from './metrics.js';
+import { ApiServerMetrics, type RequestLabels } from './metrics.js';
 import { Registry } from './registry/registry.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { bootstrapCluster } from './bootstrap.js';
@@ -113,6 +113,7 @@ export class ApiServer {
     });
     await bootstrapCluster(this.registry, { serviceCidr: this.options.serviceCidr, advertiseAddress: this.options.advertiseAddress, port: this.port });
     this.bootstrapped = true;
+    this.metrics.warmUp();
     return this.url;
   }
 
@@ -197,8 +198,9 @@ export class ApiServer {
       case '/readyz':
         return this.readyz(res);
       case '/metrics':
-        res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType });
-        res.end(await this.metrics.registry.metrics());
+        const { contentType, body } = await this.metrics.exposition();
+        res.writeHead(200, { 'Content-Type': contentType });
+        res.end(body);
         return;
       case '/api':
         return wantsAggregatedDiscovery(req.headers.accept)
@@ -227,7 +229,7 @@ export class ApiServer {
   }
 
   private record(info: RequestInfo, res: Response, url: URL, started: number): void {
-    const labels = info.isResourceRequest
+    const labels: RequestLabels = info.isResourceRequest
       ? {
           verb: info.verb.toUpperCase(),
           dry_run: url.searchParams.get('dryRun') ?? '',
@@ -239,8 +241,7 @@ export class ApiServer {
           component: 'apiserver',
         }
       : { verb: info.verb.toUpperCase(), dry_run: '', group: '', version: '', resource: '', subresource: '', scope: '', component: 'apiserver' };
-    this.metrics.requests.inc({ ...labels, code: String(res.statusCode) });
-    this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+    this.metrics.observeRequest(labels, String(res.statusCode), (performance.now() - started) / 1000);
   }
 }
 

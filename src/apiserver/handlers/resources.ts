@@ -122,7 +122,7 @@ function respondList(res: Response, served: ServedResource, metadata: Record<str
 }
 
 async function readObject(req: Request): Promise<KubeObject> {
-  const body = decodeBody(await readBody(req), req.headers['content-type']);
+  const body = await decodeBody(await readBody(req), req.headers['content-type']);
   if (!isPlainObject(body)) throw badRequest('the request body must be an object');
   return body as KubeObject;
 }
@@ -180,7 +180,7 @@ async function patch(ctx: ResourceContext, req: Request, res: Response, served: 
   if (type === 'application/apply-patch+yaml') {
     throw unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported yet; use client-side apply');
   }
-  const patchBody = decodeBody(await readBody(req), type === 'application/json-patch+json' ? 'application/json' : req.headers['content-type']);
+  const patchBody = await decodeBody(await readBody(req), type === 'application/json-patch+json' ? 'application/json' : req.headers['content-type']);
   const options = { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined };
   const validation = fieldValidation(query);
   const applyPatch = (target: KubeObject): KubeObject => {
@@ -208,7 +208,7 @@ async function patch(ctx: ResourceContext, req: Request, res: Response, served: 
 async function readOptionalBody(req: Request): Promise<unknown> {
   const raw = await readBody(req);
   if (raw.length === 0) return undefined;
-  return decodeBody(raw, req.headers['content-type']);
+  return await decodeBody(raw, req.headers['content-type']);
 }
 
 async function remove(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, query: URLSearchParams): Promise<void> {

@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, internalError, tooLarge, unsupportedMediaType } from '../../api/errors.js';
 
 export type Request = IncomingMessage | Http2ServerRequest;
@@ -36,7 +35,7 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 /** Decodes a JSON or YAML request body into a value, refusing anything else cleanly. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+export async function decodeBody(body: Buffer, contentType: string | undefined): Promise<unknown> {
   const type = mediaType(contentType);
   const text = body.toString('utf8');
   if (type === '' || type === 'application/json' || type.endsWith('+json')) return parseJson(text);
@@ -61,7 +60,11 @@ export function parseJson(text: string): unknown {
   return value;
 }
 
-function parseYamlText(text: string): unknown {
+/** The YAML parser is loaded on first use: most bodies are JSON, and start-up time counts. */
+let yamlModule: Promise<typeof import('yaml')> | undefined;
+
+async function parseYamlText(text: string): Promise<unknown> {
+  const { parse: parseYaml } = await (yamlModule ??= import('yaml'));
   if (text.trim() === '') throw badRequest('the request body is empty');
   let value: unknown;
   try {
