@@ -6,7 +6,7 @@
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { ApiError, tooManyRequests } from '../api/errors.js';
+import { ApiError, serviceUnavailable, tooManyRequests } from '../api/errors.js';
 import type { Backend } from '../storage/backend.js';
 import type { Logger } from '../util/logger.js';
 import { createAuthenticator, type ClientCertificateVerifier, type UserInfo } from './authn.js';
@@ -155,6 +155,7 @@ export class ApiServer {
     res.on('close', () => this.openResponses.delete(res));
     try {
       info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      if (this.stopping) throw serviceUnavailable('the API server is shutting down');
       const user = this.authenticator.authenticate(req);
       if (!user && !UNAUTHENTICATED_PATHS.has(url.pathname)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       if (info.isResourceRequest && info.verb === 'watch') {

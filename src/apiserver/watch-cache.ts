@@ -6,7 +6,7 @@
  * from further back than the window is served straight from storage history, and one
  * from before compaction is 410 Gone.
  */
-import { gone } from '../api/errors.js';
+import { gone, serviceUnavailable } from '../api/errors.js';
 import type { StoredObject } from '../api/object.js';
 import type { Backend, WatchEvent } from '../storage/backend.js';
 import { isStorageError } from '../storage/errors.js';
@@ -159,6 +159,7 @@ export class WatchCache {
   }
 
   async watch(options: CacheWatchOptions): Promise<CacheWatch> {
+    if (this.stopped) throw serviceUnavailable('the watch cache is stopped: the API server is shutting down');
     await this.start();
     const from = options.fromRevision;
     if (from !== undefined && from < this.windowStart) return this.watchFromStorage(options, from);

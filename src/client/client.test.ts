@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '../api/errors.js';
+import type { KubeObject } from '../api/object.js';
 import { Client } from './client.js';
 import { FakeTransport } from './fake-transport.js';
 import { RESOURCE_TYPES, resourcePath, resourceType, resourceTypeForKind } from './resource.js';
 
-const cm = (name: string, data: Record<string, string> = { k: 'v' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data });
+const cm = (name: string, data: Record<string, string> = { k: 'v' }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data });
 
 describe('resource types and paths', () => {
   it('resolves from the resource table and builds upstream paths', () => {

@@ -3,7 +3,8 @@
  * patch, delete and watch on a resource type, over any Transport. Objects come back
  * parsed; failures come back as the ApiError the server's Status describes.
  */
-import type { KubeList, KubeObject } from '../api/object.js';
+import type { KubeObject } from '../api/object.js';
+import type { ObjectLike, ObjectList } from './object.js';
 import { errorFromResponse, errorFromStatus } from './status-error.js';
 import { resourcePath, type ResourceType } from './resource.js';
 import type { Query, Transport, TransportResponse, WatchEvent, WatchStream } from './transport.js';
@@ -65,31 +66,31 @@ export class Client {
     private readonly options: ClientOptions = {},
   ) {}
 
-  async get<T extends KubeObject = KubeObject>(type: ResourceType, name: string, options: { namespace?: string } = {}): Promise<T> {
+  async get<T extends ObjectLike = KubeObject>(type: ResourceType, name: string, options: { namespace?: string } = {}): Promise<T> {
     return this.call<T>('GET', resourcePath(type, requireNamespace(type, options.namespace, name), name));
   }
 
-  async list<T extends KubeObject = KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
+  async list<T extends ObjectLike = KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
     const { namespace, continue: continueToken, ...rest } = options;
-    return this.call<KubeList<T>>('GET', resourcePath(type, namespace), { query: { ...rest, continue: continueToken } });
+    return this.call<ObjectList<T>>('GET', resourcePath(type, namespace), { query: { ...rest, continue: continueToken } });
   }
 
-  async create<T extends KubeObject = KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
+  async create<T extends ObjectLike = KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
     const namespace = requireNamespace(type, options.namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName);
     return this.call<T>('POST', resourcePath(type, namespace), { body: obj, query: this.writeQuery(options) });
   }
 
   /** PUT: replaces the object; a resourceVersion in it is a precondition (409 if stale). */
-  async update<T extends KubeObject = KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
+  async update<T extends ObjectLike = KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
     return this.put(type, obj, undefined, options);
   }
 
   /** PUT to /status: changes only the status, as the status subresource strategy allows. */
-  async updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
+  async updateStatus<T extends ObjectLike = KubeObject>(type: ResourceType, obj: T, options: WriteOptions = {}): Promise<T> {
     return this.put(type, obj, 'status', options);
   }
 
-  async patch<T extends KubeObject = KubeObject>(type: ResourceType, name: string, patchType: PatchType, patch: unknown, options: PatchOptions = {}): Promise<T> {
+  async patch<T extends ObjectLike = KubeObject>(type: ResourceType, name: string, patchType: PatchType, patch: unknown, options: PatchOptions = {}): Promise<T> {
     const namespace = requireNamespace(type, options.namespace, name);
     return this.call<T>('PATCH', resourcePath(type, namespace, name, options.subresource), {
       body: patch,
@@ -105,7 +106,7 @@ export class Client {
   }
 
   /** Returns the object as the server last had it (still present while finalizers run). */
-  async delete<T extends KubeObject = KubeObject>(type: ResourceType, name: string, options: DeleteOptions = {}): Promise<T> {
+  async delete<T extends ObjectLike = KubeObject>(type: ResourceType, name: string, options: DeleteOptions = {}): Promise<T> {
     const namespace = requireNamespace(type, options.namespace, name);
     const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
     if (options.propagationPolicy) body['propagationPolicy'] = options.propagationPolicy;
@@ -119,13 +120,13 @@ export class Client {
    * Watches a collection. ERROR events end the iteration by throwing their ApiError
    * (410 Expired: relist). Iteration ends when the server closes the stream.
    */
-  watch<T extends KubeObject = KubeObject>(type: ResourceType, options: WatchOptions = {}): WatchStream<T> {
+  watch<T extends ObjectLike = KubeObject>(type: ResourceType, options: WatchOptions = {}): WatchStream<T> {
     const { namespace, ...rest } = options;
     const raw = this.transport.watch(resourcePath(type, namespace), rest as Query);
     async function* events(): AsyncGenerator<WatchEvent<T>> {
       for await (const event of raw) {
         if (event.type === 'ERROR') throw errorFromStatus(event.object);
-        yield event as WatchEvent<T>;
+        yield event as unknown as WatchEvent<T>;
       }
     }
     const iterator = events();
@@ -149,7 +150,7 @@ export class Client {
     return this.transport.request(method, path, { headers, query: options.query, ...(body !== undefined ? { body } : {}) });
   }
 
-  private async put<T extends KubeObject>(type: ResourceType, obj: T, subresource: string | undefined, options: WriteOptions): Promise<T> {
+  private async put<T extends ObjectLike>(type: ResourceType, obj: T, subresource: string | undefined, options: WriteOptions): Promise<T> {
     const name = obj.metadata?.name;
     if (!name) throw new Error(`update of ${type.resource}: the object has no metadata.name`);
     const namespace = requireNamespace(type, options.namespace ?? obj.metadata?.namespace, name);

@@ -6,10 +6,10 @@
  * Failed writes are retried (12 attempts, ~10 s apart, as upstream); a full backlog drops.
  */
 import { ApiError } from '../api/errors.js';
-import type { KubeObject } from '../api/object.js';
 import { formatTime, realClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import type { Client } from './client.js';
+import type { ObjectLike } from './object.js';
 import { EventCorrelator, type CoreEvent, type ObjectReference } from './event-correlator.js';
 import { RESOURCE_TYPES } from './resource.js';
 import { isAlreadyExists, isNotFound } from './status-error.js';
@@ -33,9 +33,9 @@ export interface EventRecorderOptions {
 }
 
 /** The reference an event carries to its object. */
-export function referenceTo(obj: KubeObject | ObjectReference): ObjectReference {
+export function referenceTo(obj: ObjectLike | ObjectReference): ObjectReference {
   if (!('metadata' in obj) || !obj.metadata) return { ...(obj as ObjectReference) };
-  const o = obj as KubeObject;
+  const o = obj as ObjectLike;
   const ref: ObjectReference = { kind: o.kind ?? '', name: o.metadata!.name ?? '' };
   if (o.metadata!.namespace) ref.namespace = o.metadata!.namespace;
   if (o.metadata!.uid) ref.uid = o.metadata!.uid;
@@ -70,7 +70,7 @@ export class EventRecorder {
   }
 
   /** Records an event about `obj`; returns at once. */
-  event(obj: KubeObject | ObjectReference, type: EventType, reason: string, message: string): void {
+  event(obj: ObjectLike | ObjectReference, type: EventType, reason: string, message: string): void {
     if (this.stopController.signal.aborted) return;
     if (type !== 'Normal' && type !== 'Warning') {
       this.logger.error({ type, reason }, 'unsupported event type; dropped');
@@ -149,7 +149,7 @@ export class EventRecorder {
     const event = result.event;
     if (result.action === 'patch') {
       try {
-        return await this.client.patch<CoreEvent & KubeObject>(RESOURCE_TYPES.events, event.metadata.name, 'strategic', result.patch, { namespace: event.metadata.namespace });
+        return await this.client.patch<CoreEvent>(RESOURCE_TYPES.events, event.metadata.name, 'strategic', result.patch, { namespace: event.metadata.namespace });
       } catch (err) {
         if (!isNotFound(err)) throw err;
         // The event was deleted (TTL): write it anew, keeping the count.
@@ -157,6 +157,6 @@ export class EventRecorder {
       }
     }
     const { resourceVersion: _rv, ...metadata } = event.metadata;
-    return this.client.create<CoreEvent & KubeObject>(RESOURCE_TYPES.events, { ...event, metadata });
+    return this.client.create<CoreEvent>(RESOURCE_TYPES.events, { ...event, metadata });
   }
 }

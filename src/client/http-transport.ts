@@ -2,7 +2,9 @@
  * HTTPS over HTTP/2 to an API server described by a kubeconfig: one session carries
  * every request and watch as streams. When the server sends GOAWAY (it is stopping) or
  * the connection drops, the session is forgotten and the next request opens a new one,
- * so a client outlives server restarts.
+ * so a client outlives server restarts. A connection that silently died (a machine gone
+ * without a reset) is found by HTTP/2 pings, as client-go does (30 s, 15 s to answer),
+ * so a watch on it fails and is re-established instead of hanging.
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { errorFromResponse } from './status-error.js';
@@ -10,8 +12,11 @@ import { loadKubeconfig, type ClusterCredentials } from './kubeconfig.js';
 import { TransportClosedError, watchQuery, withQuery, type Query, type RequestOptions, type Transport, type TransportResponse, type WatchEvent, type WatchStream } from './transport.js';
 import { WatchDecoder } from './watch-decoder.js';
 
+const PING_INTERVAL_MS = 30_000;
+const PING_TIMEOUT_MS = 15_000;
+
 export interface HttpTransportOptions {
-  /** Abort a (non-watch) request with no answer after this long. Default 60 s, the server's own limit. */
+  /** Abort a (non-watch) request idle this long. Default 90 s: past the server's own 60 s limit. */
   requestTimeoutMs?: number;
   userAgent?: string;
 }
@@ -37,7 +42,7 @@ export class HttpTransport implements Transport {
     if (url.protocol !== 'https:') throw new Error(`server ${credentials.server}: only https:// is supported`);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 90_000;
     this.userAgent = options.userAgent ?? 'skiff/0.1.0';
   }
 
@@ -160,8 +165,23 @@ export class HttpTransport implements Transport {
     session.on('error', forget);
     session.on('goaway', forget);
     session.on('close', forget);
+    const health = setInterval(() => checkAlive(session), PING_INTERVAL_MS);
+    health.unref();
+    session.once('close', () => clearInterval(health));
     this.session = session;
     return session;
+  }
+}
+
+/** Destroys the session if a ping is not answered in time; its streams then fail. */
+function checkAlive(session: ClientHttp2Session): void {
+  if (session.destroyed || session.closed || session.connecting) return;
+  const timer = setTimeout(() => session.destroy(new Error(`no answer to an HTTP/2 ping within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+  timer.unref();
+  try {
+    session.ping(() => clearTimeout(timer));
+  } catch {
+    clearTimeout(timer);
   }
 }
 

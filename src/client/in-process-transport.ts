@@ -48,7 +48,9 @@ export class InProcessTransport implements Transport {
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of res.body()) chunks.push(chunk);
-      return { status: res.statusCode, headers: { ...res.getHeaders() } as TransportResponse['headers'], body: Buffer.concat(chunks) };
+      const headers: TransportResponse['headers'] = {};
+      for (const [k, v] of Object.entries(res.getHeaders())) headers[k] = typeof v === 'number' ? String(v) : v;
+      return { status: res.statusCode, headers, body: Buffer.concat(chunks) };
     } finally {
       res.destroy();
     }

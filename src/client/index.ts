@@ -8,6 +8,7 @@ export * from './transport.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';
 export { InProcessTransport, createInProcessIdentity, type Dispatch, type InProcessIdentity } from './in-process-transport.js';
 export { loadKubeconfig, parseKubeconfig, type ClusterCredentials } from './kubeconfig.js';
+export * from './object.js';
 export * from './client.js';
 export * from './resource.js';
 export * from './keys.js';

@@ -5,6 +5,7 @@
  * treat them as read-only and copy before changing.
  */
 import type { KubeObject } from '../api/object.js';
+import type { ObjectLike } from './object.js';
 import { objectKey } from './keys.js';
 
 /** The index values of an object; an object may sit under several values, or none. */
@@ -12,10 +13,10 @@ export type IndexFunc<T> = (obj: T) => string[];
 
 export const NAMESPACE_INDEX = 'namespace';
 
-export const namespaceIndex: IndexFunc<KubeObject> = (obj) => [obj.metadata?.namespace ?? ''];
+export const namespaceIndex: IndexFunc<ObjectLike> = (obj) => [obj.metadata?.namespace ?? ''];
 
 /** Index by the value of one label (objects without it are not indexed). */
-export function labelIndex(label: string): IndexFunc<KubeObject> {
+export function labelIndex(label: string): IndexFunc<ObjectLike> {
   return (obj) => {
     const value = obj.metadata?.labels?.[label];
     return value === undefined ? [] : [value];
@@ -23,7 +24,7 @@ export function labelIndex(label: string): IndexFunc<KubeObject> {
 }
 
 /** Index by a string field at a dotted path, e.g. `spec.nodeName`; empty values are not indexed. */
-export function fieldIndex(path: string): IndexFunc<KubeObject> {
+export function fieldIndex(path: string): IndexFunc<ObjectLike> {
   const parts = path.split('.');
   return (obj) => {
     let v: unknown = obj;
@@ -32,13 +33,13 @@ export function fieldIndex(path: string): IndexFunc<KubeObject> {
   };
 }
 
-export class Indexer<T extends KubeObject = KubeObject> {
+export class Indexer<T extends ObjectLike = KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly funcs = new Map<string, IndexFunc<T>>();
   /** index name → value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
 
-  constructor(indexers: Record<string, IndexFunc<T>> = {}) {
+  constructor(indexers: Record<string, IndexFunc<NoInfer<T>>> = {}) {
     this.addIndexers({ [NAMESPACE_INDEX]: namespaceIndex as IndexFunc<T>, ...indexers });
   }
 

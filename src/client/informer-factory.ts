@@ -4,6 +4,7 @@
  * one cache. `start()` starts what was asked for so far; call it again after asking for more.
  */
 import type { KubeObject } from '../api/object.js';
+import type { ObjectLike } from './object.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Client } from './client.js';
@@ -37,7 +38,7 @@ export class InformerFactory {
   ) {}
 
   /** The shared informer for the type (created on first use); extra indexers are added to it. */
-  informerFor<T extends KubeObject = KubeObject>(type: ResourceType, selection: InformerSelection<T> = {}): SharedInformer<T> {
+  informerFor<T extends ObjectLike = KubeObject>(type: ResourceType, selection: InformerSelection<NoInfer<T>> = {}): SharedInformer<T> {
     const namespace = selection.namespace ?? this.options.namespace ?? '';
     const key = [typeName(type), namespace, selection.labelSelector ?? '', selection.fieldSelector ?? ''].join('|');
     let informer = this.informers.get(key) as SharedInformer<T> | undefined;
@@ -55,7 +56,7 @@ export class InformerFactory {
     return informer;
   }
 
-  lister<T extends KubeObject = KubeObject>(type: ResourceType): Lister<T> {
+  lister<T extends ObjectLike = KubeObject>(type: ResourceType): Lister<T> {
     return this.informerFor<T>(type).lister();
   }
 

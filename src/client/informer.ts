@@ -7,6 +7,7 @@
  * relist arrive as tombstones (DeletedFinalStateUnknown) carrying the last state known.
  */
 import type { KubeObject } from '../api/object.js';
+import type { ObjectLike } from './object.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { abortable } from './abortable.js';
@@ -59,7 +60,7 @@ export interface InformerOptions<T> {
 /** A watch that ends this fast without events counts as a failure and is backed off. */
 const SHORT_WATCH_MS = 1000;
 
-export class SharedInformer<T extends KubeObject = KubeObject> {
+export class SharedInformer<T extends ObjectLike = KubeObject> {
   readonly indexer: Indexer<T>;
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly clock: Clock;
@@ -75,7 +76,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   constructor(
     private readonly client: Client,
     readonly type: ResourceType,
-    private readonly options: InformerOptions<T> = {},
+    private readonly options: InformerOptions<NoInfer<T>> = {},
   ) {
     this.indexer = new Indexer<T>(options.indexers ?? {});
     this.clock = options.clock ?? realClock;

@@ -2,9 +2,9 @@
  * Object keys as client-go makes them (MetaNamespaceKeyFunc): `namespace/name`, or
  * `name` for cluster-scoped objects. Caches index by them and work queues carry them.
  */
-import type { KubeObject } from '../api/object.js';
+import type { ObjectLike } from './object.js';
 
-export function objectKey(obj: KubeObject): string {
+export function objectKey(obj: ObjectLike): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? '';
   return ns ? `${ns}/${name}` : name;

@@ -3,6 +3,7 @@
  * server — all objects or one namespace's, filtered by a label selector, or one by name.
  */
 import type { KubeObject } from '../api/object.js';
+import type { ObjectLike } from './object.js';
 import { EVERYTHING, matchLabels, parseLabelSelector, type LabelSelector } from '../api/labels.js';
 import { NAMESPACE_INDEX, type Indexer } from './indexer.js';
 
@@ -13,13 +14,13 @@ function toSelector(selector: Selector): LabelSelector {
   return typeof selector === 'string' ? parseLabelSelector(selector) : selector;
 }
 
-function select<T extends KubeObject>(items: T[], selector: Selector): T[] {
+function select<T extends ObjectLike>(items: T[], selector: Selector): T[] {
   if (selector === undefined || selector === '') return items;
   const sel = toSelector(selector);
   return items.filter((o) => matchLabels(sel, o.metadata?.labels));
 }
 
-export class Lister<T extends KubeObject = KubeObject> {
+export class Lister<T extends ObjectLike = KubeObject> {
   constructor(private readonly indexer: Indexer<T>) {}
 
   list(selector?: Selector): T[] {
@@ -40,7 +41,7 @@ export class Lister<T extends KubeObject = KubeObject> {
   }
 }
 
-export class NamespaceLister<T extends KubeObject = KubeObject> {
+export class NamespaceLister<T extends ObjectLike = KubeObject> {
   constructor(
     private readonly indexer: Indexer<T>,
     private readonly ns: string,

@@ -5,6 +5,7 @@
  * API server's handler chain). Everything above a transport is the same code.
  */
 import type { KubeObject } from '../api/object.js';
+import type { ObjectLike } from './object.js';
 
 export class TransportClosedError extends Error {
   override readonly name = 'TransportClosedError';
@@ -27,7 +28,7 @@ export interface TransportResponse {
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-export interface WatchEvent<T extends KubeObject = KubeObject> {
+export interface WatchEvent<T extends ObjectLike = KubeObject> {
   type: WatchEventType;
   object: T;
 }
@@ -36,7 +37,7 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
  * An open watch: iterate events until the server ends the stream; `close()` ends it
  * from this side, also while an iteration is waiting.
  */
-export interface WatchStream<T extends KubeObject = KubeObject> extends AsyncIterable<WatchEvent<T>> {
+export interface WatchStream<T extends ObjectLike = KubeObject> extends AsyncIterable<WatchEvent<T>> {
   close(): void;
 }
 

@@ -1,0 +1,194 @@
+/**
+ * The client library dispatching in-process into an ApiServer built here (no sockets,
+ * the server's own authentication with a bearer token made for the in-process identity):
+ * authentication still applies, an informer relists after 410 Gone when the store was
+ * compacted under it (delivering tombstones), and a controller's work queue folds many
+ * changes to one key into one more reconcile.
+ */
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ApiServer } from '../../src/apiserver/server.js';
+import { ensureClusterPki } from '../../src/apiserver/pki/index.js';
+import { openBackend } from '../../src/storage/open.js';
+import type { Backend } from '../../src/storage/backend.js';
+import { ApiError } from '../../src/api/errors.js';
+import type { KubeObject } from '../../src/api/object.js';
+import { silentLogger } from '../../src/util/logger.js';
+import {
+  Client,
+  InProcessTransport,
+  InformerFactory,
+  RESOURCE_TYPES,
+  WorkQueue,
+  createInProcessIdentity,
+  fieldIndex,
+  isTombstone,
+  objectKey,
+  runController,
+  type Dispatch,
+} from '../../src/client/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-test-client-inproc-'));
+const identity = createInProcessIdentity('system:apiserver');
+let storage: Backend;
+let pki: Awaited<ReturnType<typeof ensureClusterPki>>;
+const servers: ApiServer[] = [];
+
+async function newServer(): Promise<ApiServer> {
+  const server = new ApiServer({
+    storage,
+    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
+    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
+    tokens: new Map([[identity.token, identity.user]]),
+    bindAddress: '127.0.0.1',
+    port: 0,
+    advertiseAddress: '127.0.0.1',
+    serviceCidr: '10.43.0.0/16',
+    logger: silentLogger,
+  });
+  await server.start();
+  servers.push(server);
+  return server;
+}
+
+before(async () => {
+  pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
+  storage = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: false });
+});
+
+after(async () => {
+  for (const s of servers) await s.stop();
+  await storage?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const NS = 'default';
+const cm = (name: string, data: Record<string, string> = { k: 'v' }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS, labels: { suite: 'inproc' } }, data });
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('InProcessTransport into ApiServer.serve', () => {
+  it('goes through authentication: the in-process token is accepted, any other refused with 401', async () => {
+    const server = await newServer();
+    const client = new Client(new InProcessTransport(server.serve.bind(server), identity));
+    const created = await client.create(RESOURCE_TYPES.configmaps, cm('auth-1'));
+    assert.equal(created.metadata?.name, 'auth-1');
+    const stranger = new Client(new InProcessTransport(server.serve.bind(server), { token: 'not-a-token' }));
+    await assert.rejects(stranger.get(RESOURCE_TYPES.configmaps, 'auth-1', { namespace: NS }), (err: unknown) => err instanceof ApiError && err.code === 401 && err.reason === 'Unauthorized');
+    await assert.rejects(client.create(RESOURCE_TYPES.configmaps, cm('auth-1')), (err: unknown) => err instanceof ApiError && err.reason === 'AlreadyExists');
+    await client.delete(RESOURCE_TYPES.configmaps, 'auth-1', { namespace: NS });
+  });
+
+  it('an informer relists after 410 Gone when history it needs was compacted away', { timeout: 60_000 }, async () => {
+    const first = await newServer();
+    // The dispatch target can change under the transport, as when a server is replaced.
+    let target: Dispatch = first.serve.bind(first);
+    const down: Dispatch = async (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(new ApiError(503, 'ServiceUnavailable', 'restarting').toStatus()));
+    };
+    const lists: string[] = [];
+    const transport = new InProcessTransport((req, res) => {
+      if (req.method === 'GET' && !(req.url ?? '').includes('watch=true') && (req.url ?? '').startsWith('/api/v1/namespaces/default/configmaps?')) lists.push(req.url!);
+      return target(req, res);
+    }, identity);
+    const client = new Client(transport);
+    for (const n of ['keep', 'doomed']) await client.create(RESOURCE_TYPES.configmaps, cm(n));
+
+    const factory = new InformerFactory(client, { namespace: NS, logger: silentLogger });
+    const informer = factory.informerFor(RESOURCE_TYPES.configmaps, { labelSelector: 'suite=inproc' });
+    const log: string[] = [];
+    informer.addEventHandler({
+      onAdd: (o) => log.push(`add ${o.metadata?.name}`),
+      onUpdate: (_old, o) => log.push(`update ${o.metadata?.name}`),
+      onDelete: (o) => log.push(isTombstone(o) ? `tombstone ${o.key}` : `delete ${o.metadata?.name}`),
+    });
+    factory.start();
+    assert.equal(await factory.waitForCacheSync(), true);
+    assert.deepEqual(log.splice(0).sort(), ['add doomed', 'add keep']);
+    assert.equal(lists.length, 1);
+    const seenRv = Number(informer.lastSyncResourceVersion);
+
+    // The server goes away; while the informer cannot watch, a new server changes things
+    // and the store is compacted past the informer's resourceVersion.
+    target = down;
+    await first.stop();
+    const second = await newServer();
+    const writer = new Client(new InProcessTransport(second.serve.bind(second), identity));
+    await writer.delete(RESOURCE_TYPES.configmaps, 'doomed', { namespace: NS });
+    const keep = await writer.get(RESOURCE_TYPES.configmaps, 'keep', { namespace: NS });
+    await writer.update(RESOURCE_TYPES.configmaps, { ...keep, data: { k: 'v2' } });
+    await writer.create(RESOURCE_TYPES.configmaps, cm('newcomer'));
+    const revision = await storage.currentRevision();
+    await storage.compact(revision);
+    assert.ok(seenRv < (await storage.compactRevision()), 'the informer’s resourceVersion is compacted');
+    target = second.serve.bind(second);
+
+    await waitFor('the relist', () => log.length >= 3);
+    assert.deepEqual(log.sort(), ['add newcomer', 'tombstone default/doomed', 'update keep']);
+    assert.equal(lists.length, 2, 'one relist');
+    assert.deepEqual(informer.lister().namespace(NS).list().map((o) => o.metadata?.name).sort(), ['keep', 'newcomer']);
+    assert.ok(Number(informer.lastSyncResourceVersion) >= revision);
+
+    // And it keeps following the new server.
+    await writer.create(RESOURCE_TYPES.configmaps, cm('after'));
+    await waitFor('a watch event', () => log.includes('add after'));
+    await factory.stop();
+    for (const n of ['keep', 'newcomer', 'after']) await writer.delete(RESOURCE_TYPES.configmaps, n, { namespace: NS });
+  });
+
+  it('a controller’s queue folds changes made during a reconcile into one more reconcile, never two at once', { timeout: 60_000 }, async () => {
+    const server = await newServer();
+    const client = new Client(new InProcessTransport(server.serve.bind(server), identity));
+    const factory = new InformerFactory(client, { logger: silentLogger });
+    const configmaps = factory.informerFor(RESOURCE_TYPES.configmaps, { namespace: NS, indexers: { value: fieldIndex('data.k') } });
+    const queue = new WorkQueue<string>();
+    configmaps.addEventHandler({
+      onAdd: (o) => queue.add(objectKey(o)),
+      onUpdate: (_old, o) => queue.add(objectKey(o)),
+    });
+    let running = 0;
+    let overlapped = false;
+    const reconciled: string[] = [];
+    let gate: (() => void) | undefined;
+    const controller = runController({
+      name: 'folding',
+      queue,
+      workers: 4,
+      waitFor: [factory],
+      logger: silentLogger,
+      reconcile: async (key) => {
+        if (running++ > 0) overlapped = true;
+        const obj = configmaps.lister().get(key);
+        reconciled.push(`${key}=${(obj?.['data'] as Record<string, string> | undefined)?.['k']}`);
+        if (reconciled.length === 1) await new Promise<void>((r) => (gate = r));
+        running--;
+      },
+    });
+    factory.start();
+    assert.equal(await controller.started, true);
+    let obj = await client.create(RESOURCE_TYPES.configmaps, cm('fold', { k: '0' }));
+    await waitFor('the first reconcile', () => gate !== undefined);
+    for (let i = 1; i <= 20; i++) obj = await client.update(RESOURCE_TYPES.configmaps, { ...obj, data: { k: String(i) } });
+    await waitFor('the informer to see the last update', () => configmaps.lister().get('default/fold')?.metadata?.resourceVersion === obj.metadata?.resourceVersion);
+    assert.equal(configmaps.indexer.byIndex('value', '20').length, 1);
+    gate!();
+    await waitFor('the second reconcile', () => reconciled.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(reconciled, ['default/fold=0', 'default/fold=20']);
+    assert.equal(overlapped, false);
+    await controller.stop();
+    await factory.stop();
+    await client.delete(RESOURCE_TYPES.configmaps, 'fold', { namespace: NS });
+  });
+});
