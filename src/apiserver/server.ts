@@ -17,7 +17,7 @@ import { ApiServerMetrics, type RequestLabels } from './metrics.js';
 import { Registry } from './registry/registry.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { bootstrapCluster } from './bootstrap.js';
-import { absentProbe, storageProbe } from './handlers/component-statuses.js';
+import { absentProbe, storageProbe, type ComponentProbe } from './handlers/component-statuses.js';
 import { isOpenApiPath, serveOpenApi } from './openapi/handler.js';
 
 export interface ApiServerOptions {
@@ -124,6 +124,13 @@ export class ApiServer {
   get url(): string {
     const host = this.options.bindAddress.includes(':') ? `[${this.options.bindAddress}]` : this.options.bindAddress;
     return `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.port}`;
+  }
+
+  /** Reports a component's health in componentstatuses (replacing its placeholder). */
+  registerComponent(probe: ComponentProbe): void {
+    const i = this.context.components.findIndex((p) => p.name === probe.name);
+    if (i >= 0) this.context.components[i] = probe;
+    else this.context.components.push(probe);
   }
 
   /** Stops accepting, lets in-flight requests finish, ends watches cleanly. */

@@ -8,7 +8,9 @@ import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
 import { ensureClusterPki, writeKubeconfig } from '../apiserver/pki/index.js';
-import { loadTokenFile } from '../apiserver/authn.js';
+import { loadTokenFile, type UserInfo } from '../apiserver/authn.js';
+import { InProcessTransport, createInProcessIdentity } from '../client/index.js';
+import { startControllerManager, type ControllerManager } from '../controllers/manager.js';
 import { firstServiceIp, parseCidr } from '../apiserver/registry/core/service-allocation.js';
 import { openBackend } from '../storage/open.js';
 import { createLogger } from '../util/logger.js';
@@ -22,6 +24,8 @@ export interface ServerOptions {
   tokenFile?: string;
   tlsSan: string[];
   disableAgent: boolean;
+  /** Run no controllers in this process (`--disable-controllers`). */
+  disableControllers?: boolean;
   /** Where step lines go (stdout by default). */
   print?: (line: string) => void;
 }
@@ -58,11 +62,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const storage = await openBackend(datastore, { logger: createLogger('storage') });
   step(`datastore ${datastore} at revision ${await storage.currentRevision()}`);
 
+  const tokens = options.tokenFile ? loadTokenFile(options.tokenFile) : new Map<string, UserInfo>();
   const server = new ApiServer({
     storage,
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
     verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: options.tokenFile ? loadTokenFile(options.tokenFile) : new Map(),
+    tokens,
     bindAddress: options.bindAddress,
     port: options.port,
     advertiseAddress: advertiseAddress(options.bindAddress),
@@ -71,6 +76,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const url = await server.start();
   step(`API server listening on ${url} (HTTP/2 and HTTP/1.1)`);
+
+  let controllers: ControllerManager | undefined;
+  if (!options.disableControllers) {
+    // Controllers reach the API in-process: same chain, no sockets, their own identity.
+    const identity = createInProcessIdentity('system:kube-controller-manager', ['system:masters']);
+    tokens.set(identity.token, identity.user);
+    controllers = await startControllerManager({
+      transport: new InProcessTransport(server.serve.bind(server), { token: identity.token }),
+      logger: createLogger('controller-manager'),
+    });
+    const manager = controllers;
+    server.registerComponent({ name: 'controller-manager', check: async () => (manager.healthy() ? undefined : 'controllers have not synced yet') });
+    step('controller manager started (namespace)');
+  }
 
   const kubeconfig = join(dataDir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, { server: url, pki });
@@ -84,6 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     kubeconfig,
     stop: () =>
       (stopping ??= (async () => {
+        await controllers?.stop();
         await server.stop();
         await storage.close();
       })()),

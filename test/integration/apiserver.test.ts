@@ -297,21 +297,50 @@ describe('bad input', () => {
 });
 
 describe('namespaces', () => {
-  it('a deleted namespace turns Terminating and stays until its finalizer is cleared through /finalize', async () => {
+  const waitFor = async (check: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 300; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  };
+
+  it('a deleted namespace is Terminating while content remains, refuses new content, then goes', async () => {
     await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
-    await api.request('POST', '/api/v1/namespaces/doomed/configmaps', cm('inside'));
+    // A finalizer holds one object, so the namespace must wait for it.
+    await api.request('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'held', finalizers: ['example.com/hold'] }, data: {} });
     const del = await api.request<Obj>('DELETE', '/api/v1/namespaces/doomed');
     assert.equal(del.status, 202);
     const ns = (await api.request<Obj>('GET', '/api/v1/namespaces/doomed')).body;
     assert.equal(ns['status'].phase, 'Terminating');
-    assert.deepEqual(ns['spec'].finalizers, ['kubernetes']);
     const refused = await api.request<Obj>('POST', '/api/v1/namespaces/doomed/configmaps', cm('late'));
     assert.equal(refused.status, 403);
     assert.match(refused.body['message'], /because it is being terminated/);
-    // what the namespace controller does once the namespace is empty
-    await api.request('DELETE', '/api/v1/namespaces/doomed/configmaps/inside');
-    const fin = await api.request<Obj>('PUT', '/api/v1/namespaces/doomed/finalize', { ...ns, spec: { finalizers: [] } });
-    assert.equal(fin.status, 200);
-    assert.equal((await api.request('GET', '/api/v1/namespaces/doomed')).status, 404);
+    await waitFor(async () => {
+      const conditions = ((await api.request<Obj>('GET', '/api/v1/namespaces/doomed')).body['status'].conditions ?? []) as Obj[];
+      return conditions.some((c) => c['type'] === 'NamespaceFinalizersRemaining' && c['status'] === 'True');
+    }, 'the controller to report the remaining finalizer');
+    await api.request('PATCH', '/api/v1/namespaces/doomed/configmaps/held', { metadata: { finalizers: null } }, { 'content-type': 'application/merge-patch+json' });
+    await waitFor(async () => (await api.request('GET', '/api/v1/namespaces/doomed')).status === 404, 'the namespace to go');
+  });
+
+  it('deleting a namespace with 100 objects leaves nothing', async () => {
+    await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'full' } });
+    const kinds: [string, (i: number) => Obj][] = [
+      ['/api/v1/namespaces/full/configmaps', (i) => cm(`c-${i}`)],
+      ['/api/v1/namespaces/full/secrets', (i) => ({ metadata: { name: `s-${i}` }, stringData: { a: 'b' } })],
+      ['/api/v1/namespaces/full/services', (i) => ({ metadata: { name: `svc-${i}` }, spec: { ports: [{ port: 80 }] } })],
+      ['/apis/apps/v1/namespaces/full/deployments', (i) => ({ metadata: { name: `d-${i}` }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } })],
+    ];
+    for (let i = 0; i < 25; i++) {
+      for (const [path, make] of kinds) assert.equal((await api.request('POST', path, make(i))).status, 201);
+    }
+    await api.request('DELETE', '/api/v1/namespaces/full');
+    await waitFor(async () => (await api.request('GET', '/api/v1/namespaces/full')).status === 404, 'the namespace to go');
+    for (const [path] of kinds) {
+      assert.equal(((await api.request<Obj>('GET', path)).body['items'] as Obj[]).length, 0, path);
+    }
+    const cs = await api.request<Obj>('GET', '/api/v1/componentstatuses/controller-manager');
+    assert.equal(cs.body['conditions'][0].status, 'True');
   });
 });
