@@ -91,6 +91,10 @@ export class ApiServer {
         requestCert: true,
         rejectUnauthorized: false,
         settings: { maxConcurrentStreams: 1000 },
+        // Node's default (10 MB per session) refuses new streams with ENHANCE_YOUR_CALM
+        // once a client has a few large bodies in flight; bodies are bounded at 3 MiB
+        // each and writes at 200 in flight, so allow that much.
+        maxSessionMemory: 256,
       },
       (req, res) => void this.serve(req, res),
     );
@@ -173,6 +177,9 @@ export class ApiServer {
       await withTimeout(this.route(req, res, url, info), REQUEST_TIMEOUT_MS);
     } catch (err) {
       const apiError = toApiError(err);
+      // Refused before its body was read: take the rest of it, so the client's frames
+      // land on an open stream instead of counting as protocol errors on its connection.
+      if (!req.readableEnded) req.resume();
       if (apiError.code >= 500) this.logger.error({ method: req.method, path: url.pathname, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'request failed');
       writeError(res, apiError);
     } finally {

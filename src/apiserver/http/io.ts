@@ -10,6 +10,9 @@ import { ApiError, badRequest, internalError, tooLarge, unsupportedMediaType } f
 export type Request = IncomingMessage | Http2ServerRequest;
 export type Response = ServerResponse | Http2ServerResponse;
 
+const MAX_WARNING_LENGTH = 256;
+const MAX_WARNING_BYTES = 4096;
+
 /** Upstream's limit on a request body. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** Deeper nesting than any real object: refused before it can exhaust the stack. */
@@ -68,7 +71,8 @@ async function parseYamlText(text: string): Promise<unknown> {
   if (text.trim() === '') throw badRequest('the request body is empty');
   let value: unknown;
   try {
-    value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+    // The core schema yields only JSON types (no !!binary, timestamps or sets).
+    value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true, schema: 'core', resolveKnownTags: false, logLevel: 'silent' });
   } catch (err) {
     throw badRequest(`the request body is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -115,8 +119,13 @@ export function writeChunk(res: Response, chunk: string): boolean {
 
 /** Appends a `Warning: 299 - "text"` header, the form kubectl prints as `Warning: text`. */
 export function addWarning(res: Response, text: string): void {
+  if (res.headersSent) return;
   const existing = res.getHeader('Warning');
-  const value = `299 - ${JSON.stringify(text)}`;
-  if (existing === undefined) res.setHeader('Warning', value);
-  else res.setHeader('Warning', [...(Array.isArray(existing) ? existing : [String(existing)]), value]);
+  const all = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  // Upstream bounds warnings too: a client's field names must never make headers that
+  // break its connection. Keep them short, ASCII-only, and few.
+  if (all.join('').length > MAX_WARNING_BYTES) return;
+  const short = text.length > MAX_WARNING_LENGTH ? `${text.slice(0, MAX_WARNING_LENGTH)}...` : text;
+  const value = `299 - ${JSON.stringify(short).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`;
+  res.setHeader('Warning', [...all, value]);
 }

@@ -116,6 +116,42 @@ function check(value: unknown, schema: Schema | undefined, path: string, walk: W
   return undefined;
 }
 
+/**
+ * Go's decoder turns a JSON null into the field's zero value: a dropped field, "" in
+ * a map of strings, an empty struct in a list. Doing the same keeps nulls from
+ * reaching validation as values of no type.
+ */
+function normalize(value: unknown, schema: Schema | undefined, schemas: Record<string, Schema>): unknown {
+  const r = resolve(schema, schemas);
+  if (!r || value === null || typeof value !== 'object') return value;
+  const properties = r.schema['properties'] as Record<string, Schema> | undefined;
+  const additional = r.schema['additionalProperties'] as Schema | undefined;
+  const items = r.schema['items'] as Schema | undefined;
+  const zero = (s: Schema | undefined): unknown => {
+    const t = resolve(s, schemas)?.schema['type'];
+    return t === 'string' ? '' : t === 'integer' || t === 'number' ? 0 : t === 'boolean' ? false : t === 'array' ? [] : {};
+  };
+  if (Array.isArray(value)) {
+    if (!items) return value;
+    return value.map((v) => (v === null ? zero(items) : normalize(v, items, schemas)));
+  }
+  const obj = value as Record<string, unknown>;
+  for (const [key, child] of Object.entries(obj)) {
+    const childSchema = properties?.[key] ?? additional;
+    if (child === null) {
+      if (properties?.[key] || !additional) delete obj[key];
+      else obj[key] = zero(additional);
+    } else if (childSchema) obj[key] = normalize(child, childSchema, schemas);
+  }
+  return obj;
+}
+
+/** Applies Go's null-to-zero-value decoding to an object of a kind, in place. */
+export function normalizeNulls(group: string, version: string, kind: string, obj: unknown, schemas: Record<string, Schema> = loadSchemas()): void {
+  const schema = schemas[`${schemaPackage(group, version)}.${kind}`];
+  if (schema) normalize(obj, schema, schemas);
+}
+
 /** The decoder's message for the first wrongly typed field, or undefined. */
 export function firstTypeError(group: string, version: string, kind: string, obj: unknown, schemas: Record<string, Schema> = loadSchemas()): string | undefined {
   const schema = schemas[`${schemaPackage(group, version)}.${kind}`];
