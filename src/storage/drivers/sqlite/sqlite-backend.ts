@@ -138,6 +138,13 @@ export class SqliteBackend implements Backend {
   /** Set while writes wait for the checkpointer to catch up with a WAL over its bound. */
   private walHoldSince: number | undefined;
   private flushesSinceWalCheck = 0;
+  private checkpointWaiters: (() => void)[] = [];
+  /** From the checkpointer's last report: frames in the WAL, and those not yet copied. */
+  private walFrames = 0;
+  private walBacklog = 0;
+  /** The WAL file's size when it last started over (it is reused, never truncated). */
+  private walExtentAtRestart = 0;
+  private readonly walFrameBytes: number;
 
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
@@ -195,9 +202,16 @@ export class SqliteBackend implements Backend {
       throw toStorageError(err, this.path);
     }
     this.db = db;
+    // A WAL frame is a page plus its 24-byte header.
+    this.walFrameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
     this.checkpointer = new WalCheckpointer(this.path, {
-      onCheckpoint: (complete) => {
-        if (complete && this.walHoldSince !== undefined) this.releaseWalHold();
+      onCheckpoint: (frames, copied) => {
+        this.walFrames = frames;
+        this.walBacklog = frames - copied;
+        if (frames === copied && this.walHoldSince !== undefined) this.releaseWalHold();
+        const waiters = this.checkpointWaiters;
+        this.checkpointWaiters = [];
+        for (const wake of waiters) wake();
       },
       onError: (message) => this.logger.error({ err: message }, 'WAL checkpoint failed'),
     });
@@ -329,20 +343,42 @@ export class SqliteBackend implements Backend {
       else write.resolve(outcome);
     });
     if (events.length > 0) this.broadcast(events);
-    if (++this.flushesSinceWalCheck >= 32) {
+    if (++this.flushesSinceWalCheck >= 8) {
       this.flushesSinceWalCheck = 0;
       this.checkWalSize();
     }
   }
 
+  /** Resolves after the checkpointer's next pass (or a second, whichever is first). */
+  private nextCheckpoint(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      this.checkpointWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.checkpointer.nudge();
+    });
+  }
+
+  /**
+   * The WAL starts over only once it is fully copied, which a steady stream of writes
+   * never allows; past the limit, writes wait for one complete checkpoint. (The file's
+   * size is no measure: it is reused, not truncated.)
+   */
   private checkWalSize(): void {
-    let size = 0;
+    if (this.walHoldSince !== undefined) return;
+    // Reports lag by up to a checkpoint interval; the file growing past its earlier
+    // extent (and past the limit) is a prompt sign of the same thing.
+    let fileBytes = 0;
     try {
-      size = statSync(`${this.path}-wal`).size;
+      fileBytes = statSync(`${this.path}-wal`).size;
     } catch {
-      return;
+      /* no WAL yet */
     }
-    if (size > this.walLimitBytes && this.walHoldSince === undefined) {
+    const growing = fileBytes > Math.max(this.walLimitBytes, this.walExtentAtRestart);
+    if (this.walFrames * this.walFrameBytes > this.walLimitBytes || growing) {
+      this.walExtentAtRestart = fileBytes;
       this.walHoldSince = performance.now();
       this.checkpointer.nudge();
       // Resume even if no checkpoint answers in time.
@@ -353,6 +389,9 @@ export class SqliteBackend implements Backend {
   private releaseWalHold(): void {
     if (this.walHoldSince === undefined) return;
     this.walHoldSince = undefined;
+    // The next commit starts the WAL over.
+    this.walFrames = 0;
+    this.walBacklog = 0;
     if (this.pending.length > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -561,6 +600,9 @@ export class SqliteBackend implements Backend {
     let removed = 0;
     let batchRows = this.compactionBatchRows;
     while (this.compactedTo < target && !this.isClosed) {
+      // Compaction is background work: when its deletes outrun the checkpointer, it is
+      // compaction that waits — writers are held only at the full WAL limit.
+      while (this.walBacklog * this.walFrameBytes > this.walLimitBytes / 4 && !this.isClosed) await this.nextCheckpoint();
       const t0 = performance.now();
       removed += this.run(() => this.compactBatch(target, batchRows));
       // Keep each batch near the time budget, so no writer waits long behind one.

@@ -40,8 +40,8 @@ interface WorkerMessage {
 }
 
 export interface CheckpointerEvents {
-  /** A checkpoint finished; `complete` when every WAL frame is in the database. */
-  onCheckpoint(complete: boolean): void;
+  /** A checkpoint finished: `frames` in the WAL, `copied` of them now in the database. */
+  onCheckpoint(frames: number, copied: number): void;
   onError(message: string): void;
 }
 
@@ -53,7 +53,7 @@ export class WalCheckpointer {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs }, execArgv: [] });
     this.worker.on('message', (msg: WorkerMessage) => {
       if (msg.error) events.onError(msg.error);
-      else if (msg.log !== undefined) events.onCheckpoint(msg.log === msg.checkpointed);
+      else if (msg.log !== undefined) events.onCheckpoint(msg.log, msg.checkpointed ?? 0);
     });
     this.worker.on('error', (err) => events.onError(String(err)));
     this.worker.unref();
