@@ -179,7 +179,7 @@ export class ApiServer {
       const apiError = toApiError(err);
       // Refused before its body was read: take the rest of it, so the client's frames
       // land on an open stream instead of counting as protocol errors on its connection.
-      if (!req.readableEnded) req.resume();
+      if (!req.readableEnded && typeof req.resume === 'function') req.resume();
       if (apiError.code >= 500) this.logger.error({ method: req.method, path: url.pathname, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'request failed');
       writeError(res, apiError);
     } finally {

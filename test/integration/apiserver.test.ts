@@ -298,9 +298,10 @@ describe('bad input', () => {
 
 describe('namespaces', () => {
   const waitFor = async (check: () => Promise<boolean>, what: string) => {
-    for (let i = 0; i < 300; i++) {
+    // Generous: the controller works through every resource of the namespace.
+    for (let i = 0; i < 600; i++) {
       if (await check()) return;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
     assert.fail(`timed out waiting for ${what}`);
   };

@@ -78,7 +78,7 @@ async function serveComponentStatuses(ctx: ResourceContext, req: Request, res: R
   if (wantsTable(req.headers.accept)) {
     return writeJson(res, 200, toTable(items, served.store.strategy, { includeObject: parseIncludeObject(query.get('includeObject')), now: ctx.now(), withColumns: true }), TABLE_CONTENT_TYPE);
   }
-  respondList(res, served, {}, items);
+  respondList(res, served, {}, items.map((i) => JSON.stringify(i)));
 }
 
 /** Writes one object as JSON, or as a one-row Table when asked. */
@@ -93,14 +93,16 @@ function respondObject(ctx: ResourceContext, req: Request, res: Response, served
 async function list(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
   const filter = buildFilter(served.store.strategy, query.get('labelSelector'), query.get('fieldSelector'));
   const limit = integerParam(query, 'limit');
+  const asTable = wantsTable(req.headers.accept);
   const result = await served.store.list(namespace, {
     filter,
+    raw: !asTable,
     limit,
     continueToken: query.get('continue') ?? undefined,
     resourceVersion: query.get('resourceVersion') ?? undefined,
     resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined,
   });
-  if (wantsTable(req.headers.accept)) {
+  if (asTable) {
     const table = toTable(result.items, served.store.strategy, {
       includeObject: parseIncludeObject(query.get('includeObject')),
       now: ctx.now(),
@@ -112,13 +114,13 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
   }
   const metadata: Record<string, string> = { resourceVersion: result.resourceVersion };
   if (result.continueToken) metadata['continue'] = result.continueToken;
-  respondList(res, served, metadata, result.items);
+  respondList(res, served, metadata, result.rawItems ?? result.items.map((i) => JSON.stringify(i)));
 }
 
-function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: StoredObject[]): void {
-  // Serialize items without rebuilding them: they are already complete objects.
+/** Writes a List from items already serialized (each is a complete object's JSON). */
+function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: string[]): void {
   const head = JSON.stringify({ kind: `${served.info.kind}List`, apiVersion: apiVersionOf(served.info), metadata });
-  writeJson(res, 200, `${head.slice(0, -1)},"items":[${items.map((i) => JSON.stringify(i)).join(',')}]}`);
+  writeJson(res, 200, `${head.slice(0, -1)},"items":[${items.join(',')}]}`);
 }
 
 async function readObject(req: Request): Promise<KubeObject> {
@@ -231,5 +233,5 @@ async function deleteCollection(req: Request, res: Response, served: ServedResou
       if (!(err instanceof ApiError && err.code === 404)) throw err;
     }
   }
-  respondList(res, served, { resourceVersion }, removed);
+  respondList(res, served, { resourceVersion }, removed.map((i) => JSON.stringify(i)));
 }

@@ -21,6 +21,20 @@ const BOOKMARK_INTERVAL_MS = 60_000;
 /** Upstream spreads default watch timeouts over 30–60 minutes so reconnects do not align. */
 const MIN_DEFAULT_TIMEOUT_S = 1800;
 
+/**
+ * Every watcher of a resource is sent the same event objects (from the watch cache):
+ * serialize each once, not once per watcher.
+ */
+const eventLines = new WeakMap<object, Map<string, string>>();
+
+function plainEventLine(type: string, object: object): string {
+  let byType = eventLines.get(object);
+  if (!byType) eventLines.set(object, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = `${JSON.stringify({ type, object })}\n`));
+  return line;
+}
+
 export async function serveWatch(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, query: URLSearchParams): Promise<void> {
   const fieldSelector = [query.get('fieldSelector'), name ? `metadata.name=${name}` : null].filter(Boolean).join(',') || null;
   const filter = buildFilter(served.store.strategy, query.get('labelSelector'), fieldSelector);
@@ -39,7 +53,7 @@ export async function serveWatch(ctx: ResourceContext, req: Request, res: Respon
       firstTableEvent = false;
       return `${JSON.stringify({ type, object: table })}\n`;
     }
-    return `${JSON.stringify({ type, object })}\n`;
+    return plainEventLine(type, object);
   };
 
   res.writeHead(200, { 'Content-Type': asTable ? TABLE_CONTENT_TYPE : 'application/json', 'Cache-Control': 'no-cache, private' });

@@ -25,7 +25,7 @@ import type { Backend, KeyValue } from '../../storage/backend.js';
 import { isStorageError } from '../../storage/errors.js';
 import type { Strategy } from './strategy.js';
 import { validateObjectMeta } from './object-meta.js';
-import type { ObjectFilter } from './filter.js';
+import { everything, type ObjectFilter } from './filter.js';
 import type { StoreHooks } from './store-hooks.js';
 
 export interface WriteOptions {
@@ -42,6 +42,8 @@ export interface DeleteOptions {
 
 export interface ListOptions {
   filter: ObjectFilter;
+  /** Serve items as JSON text when nothing needs the parsed object (plain unfiltered lists). */
+  raw?: boolean;
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
@@ -50,6 +52,8 @@ export interface ListOptions {
 
 export interface ListResult {
   items: StoredObject[];
+  /** With `raw` and no filter: the items as served JSON, in order (items is then empty). */
+  rawItems?: string[];
   resourceVersion: string;
   continueToken?: string;
 }
@@ -67,6 +71,7 @@ const TRACKS_GENERATION = new Set([
 
 export class GenericStore {
   readonly tracksGeneration: boolean;
+  private readonly rawOpening: string;
   private readonly hasStatus: boolean;
   private readonly keyRoot: string;
 
@@ -80,6 +85,7 @@ export class GenericStore {
     const storageOf = info.storageResource ?? { group: info.group, resource: info.plural };
     this.keyRoot = `/registry/${storageOf.group || 'core'}/${storageOf.resource}/`;
     this.tracksGeneration = TRACKS_GENERATION.has(`${info.group}/${info.kind}`);
+    this.rawOpening = `{"apiVersion":${JSON.stringify(apiVersionOf(info))},"kind":${JSON.stringify(info.kind)},"metadata":{`;
     this.hasStatus = info.subresources.some((s) => s.name === 'status');
   }
 
@@ -106,10 +112,28 @@ export class GenericStore {
     return obj;
   }
 
+  /**
+   * Stored form: apiVersion, kind and metadata first, without resourceVersion (the
+   * revision is the resourceVersion). The fixed opening lets `rawJson` serve an object
+   * without parsing it.
+   */
   private encode(obj: StoredObject): Buffer {
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
+    const { apiVersion, kind, metadata: _m, ...rest } = obj;
     void _rv;
-    return Buffer.from(JSON.stringify({ ...obj, metadata }));
+    void _m;
+    return Buffer.from(JSON.stringify({ apiVersion, kind, metadata, ...rest }));
+  }
+
+  /**
+   * The served JSON of a stored value without a parse/stringify round trip: the
+   * resourceVersion is spliced in after the fixed opening. Undefined when the stored
+   * form is not the canonical one (another version, or an older encoding).
+   */
+  rawJson(kv: Pick<KeyValue, 'value' | 'modRevision'>): string | undefined {
+    const text = Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8');
+    if (!text.startsWith(this.rawOpening)) return undefined;
+    return `${this.rawOpening}"resourceVersion":"${kv.modRevision}",${text.slice(this.rawOpening.length)}`;
   }
 
   // ---- reads ----
@@ -161,12 +185,13 @@ export class GenericStore {
       }
     }
     const items: StoredObject[] = [];
+    const rawItems: string[] | undefined = options.raw && options.filter === everything ? [] : undefined;
     let revision: number | undefined = atRevision;
     let lastKey: string | undefined;
     let more = false;
     // Filters apply after reading, so keep reading pages until the page is full.
     for (;;) {
-      const want = limit ? Math.max(limit - items.length, 50) : 0;
+      const want = limit ? Math.max(limit - (rawItems?.length ?? items.length), 50) : 0;
       let page;
       try {
         page = await this.storage.list(prefix, { limit: want, startAfterKey, atRevision: revision });
@@ -181,9 +206,16 @@ export class GenericStore {
       let stoppedEarly = false;
       for (const kv of page.items) {
         lastKey = kv.key;
-        const obj = this.decode(kv);
-        if (options.filter(obj)) items.push(obj);
-        if (limit && items.length >= limit) {
+        const raw = rawItems ? this.rawJson(kv) : undefined;
+        if (raw !== undefined) rawItems!.push(raw);
+        else {
+          const obj = this.decode(kv);
+          if (options.filter(obj)) {
+            if (rawItems) rawItems.push(JSON.stringify(obj));
+            else items.push(obj);
+          }
+        }
+        if (limit && (rawItems?.length ?? items.length) >= limit) {
           stoppedEarly = kv !== page.items[page.items.length - 1] || page.more;
           break;
         }
@@ -194,12 +226,13 @@ export class GenericStore {
       }
       if (!page.more || page.items.length === 0) break;
       startAfterKey = lastKey;
-      if (limit && items.length >= limit) {
+      if (limit && (rawItems?.length ?? items.length) >= limit) {
         more = true;
         break;
       }
     }
     const result: ListResult = { items, resourceVersion: String(revision) };
+    if (rawItems) result.rawItems = rawItems;
     if (more && lastKey !== undefined) result.continueToken = encodeContinue(revision!, lastKey);
     return result;
   }
