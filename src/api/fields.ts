@@ -8,6 +8,7 @@
  */
 import { badRequest, type ApiError } from './errors.js';
 import { goQuote } from './go-quote.js';
+import { compareCodePoints } from './go-semantics.js';
 
 /** `=` and `==` are the same requirement; upstream reports both as `=`. */
 export type FieldOperator = '=' | '!=';
@@ -27,17 +28,6 @@ export interface FieldSelector {
 export const EVERYTHING_FIELDS: FieldSelector = Object.freeze({ requirements: Object.freeze([]) });
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-
-/** Go's string order: by code point (= UTF-8 byte order), not by UTF-16 unit. */
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
 
 /** Escapes `\`, `,` and `=` so any literal can be used as a selector value. */
 export function escapeFieldValue(s: string): string {

@@ -9,6 +9,7 @@
 import { badRequest, type FieldError } from './errors.js';
 import { goQuote } from './go-quote.js';
 import { isQualifiedName, isValidLabelValue, validateLabelName, validateLabels } from './validation/names.js';
+import { compareCodePoints } from './go-semantics.js';
 
 /** Upstream's selection.Operator values; their spelling appears in error messages. */
 export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
@@ -149,17 +150,6 @@ export function newRequirement(key: string, operator: LabelOperator, values: rea
   const r = buildRequirement(key, operator, [...values]);
   if (isFail(r)) throw badRequest(r.fail);
   return r;
-}
-
-/** Go's string order: by code point (= UTF-8 byte order), not by UTF-16 unit. */
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 // Go's sort.Sort is not stable; a stable sort gives the same order for distinct keys and a

@@ -13,6 +13,7 @@
 import jsonpatch, { type Operation, type OperationResult } from 'fast-json-patch';
 import { ApiError, badRequest, tooLarge } from '../errors.js';
 import type { FieldValidationDirective } from './merge-patch.js';
+import { goJsonKind } from '../go-semantics.js';
 
 export type { FieldValidationDirective };
 
@@ -43,15 +44,6 @@ type Container = Record<string, unknown> | unknown[];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isContainer = (v: unknown): v is Container => typeof v === 'object' && v !== null;
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-
-/** Go's name for a JSON value's kind in json.UnmarshalTypeError messages. */
-function goJsonKind(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'string') return 'string';
-  return 'object';
-}
 
 /**
  * The checks upstream's decoding makes before anything is applied: with Warn or Strict the

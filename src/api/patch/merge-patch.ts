@@ -7,6 +7,7 @@
  * and the result shares no structure with either.
  */
 import { badRequest } from '../errors.js';
+import { goJsonKind } from '../go-semantics.js';
 
 /** The request's `fieldValidation`; the server default is Warn. */
 export type FieldValidationDirective = 'Strict' | 'Warn' | 'Ignore';
@@ -51,15 +52,6 @@ function mergeInto(doc: JsonObject, patch: JsonObject): void {
     else if (!isObject(v)) setMember(doc, k, structuredClone(v));
     else mergeInto(cur, v);
   }
-}
-
-/** Go's name for a JSON value's kind in json.UnmarshalTypeError messages. */
-function goJsonKind(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'string') return 'string';
-  return 'object';
 }
 
 /**

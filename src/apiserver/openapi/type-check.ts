@@ -6,6 +6,7 @@
  */
 import { loadSchemas, type Schema } from './schemas.js';
 import { schemaPackage } from './openapi-v3.js';
+import { goJsonKind } from '../../api/go-semantics.js';
 
 const PREFIX = '#/components/schemas/';
 
@@ -33,13 +34,6 @@ function resolve(schema: Schema | undefined, schemas: Record<string, Schema>): R
     return s ? { schema: s, ...(name ? { name } : {}) } : undefined;
   }
   return undefined;
-}
-
-/** Go's word for a JSON value's kind, as in "cannot unmarshal string". */
-function jsonKind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v;
 }
 
 /** The Go type named in the message for a schema. */
@@ -88,8 +82,7 @@ function check(value: unknown, schema: Schema | undefined, path: string, walk: W
   const r = resolve(schema, walk.schemas);
   if (!r) return undefined;
   if (!accepts(r.schema, value)) {
-    const kind = jsonKind(value);
-    return `json: cannot unmarshal ${kind === 'bool' ? 'bool' : kind} into Go struct field ${walk.struct}.${path} of type ${goType(r)}`;
+    return `json: cannot unmarshal ${goJsonKind(value)} into Go struct field ${walk.struct}.${path} of type ${goType(r)}`;
   }
   const struct = r.name ? r.name.split('.').pop()! : walk.struct;
   const properties = r.schema['properties'] as Record<string, Schema> | undefined;
