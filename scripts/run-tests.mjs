@@ -29,7 +29,9 @@ if (files.length === 0) {
 }
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  // A hung test must fail the run, not hold CI until its deadline: every test gets a
+  // 10-minute limit, and a file whose tests are done may not linger on open handles.
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', '--test-force-exit', ...files],
   { stdio: 'inherit', env: { SKIFF_LOG_LEVEL: 'silent', ...process.env } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
