@@ -17,7 +17,7 @@ export interface ControllerManager {
 export async function startControllerManager(options: { transport: Transport; logger: Logger }): Promise<ControllerManager> {
   const client = new Client(options.transport, { fieldManager: 'skiff-controller-manager' });
   const informers = new InformerFactory(client, { logger: options.logger });
-  const controllers: RunningController[] = [startNamespaceController({ client, informers, logger: options.logger.child({ controller: 'namespace' }) })];
+  const controllers: RunningController[] = [startNamespaceController({ client, informers, logger: options.logger })];
   informers.start();
   let running = false;
   void Promise.all(controllers.map((c) => c.started)).then((started) => (running = started.every(Boolean)));
