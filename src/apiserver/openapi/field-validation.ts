@@ -5,36 +5,15 @@
  * parameter, and then leaves field checking to the server. Pure: a lookup in the
  * generated schemas, no I/O beyond loading them once.
  */
-import { loadSchemas, type Schema } from './schemas.js';
+import { loadSchemas, resolveSchema, type Schema } from './schemas.js';
 import { schemaPackage } from './openapi-v3.js';
-
-const PREFIX = '#/components/schemas/';
-
-/** Follows `$ref` and single-element `allOf` to the schema that holds the shape. */
-function resolve(schema: Schema | undefined, schemas: Record<string, Schema>): Schema | undefined {
-  let s = schema;
-  for (let depth = 0; s && depth < 8; depth++) {
-    const ref = s['$ref'];
-    if (typeof ref === 'string') {
-      s = schemas[ref.slice(PREFIX.length)];
-      continue;
-    }
-    const allOf = s['allOf'] as Schema[] | undefined;
-    if (allOf?.length === 1 && !s['properties']) {
-      s = allOf[0];
-      continue;
-    }
-    return s;
-  }
-  return s;
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function walk(value: unknown, schema: Schema | undefined, path: string, schemas: Record<string, Schema>, out: string[]): void {
-  const s = resolve(schema, schemas);
+  const s = resolveSchema(schema, schemas)?.schema;
   if (!s) return;
   const properties = s['properties'] as Record<string, Schema> | undefined;
   const additional = s['additionalProperties'] as Schema | undefined;

@@ -25,6 +25,35 @@ export function loadSchemas(): Record<string, Schema> {
   return cached;
 }
 
+const REF_PREFIX = '#/components/schemas/';
+
+export interface ResolvedSchema {
+  schema: Schema;
+  /** Name of the referenced type, when the schema came through a $ref (the Go struct). */
+  name?: string;
+}
+
+/** Follows `$ref` and single-element `allOf` to the schema that holds the shape. */
+export function resolveSchema(schema: Schema | undefined, schemas: Record<string, Schema>): ResolvedSchema | undefined {
+  let s = schema;
+  let name: string | undefined;
+  for (let depth = 0; s && depth < 8; depth++) {
+    const ref = s['$ref'];
+    if (typeof ref === 'string') {
+      name = ref.slice(REF_PREFIX.length);
+      s = schemas[name];
+      continue;
+    }
+    const allOf = s['allOf'] as Schema[] | undefined;
+    if (allOf?.length === 1 && !s['properties']) {
+      s = allOf[0];
+      continue;
+    }
+    return s ? { schema: s, ...(name ? { name } : {}) } : undefined;
+  }
+  return undefined;
+}
+
 /** Names of every schema `schema` refers to, directly or through nested schemas. */
 export function referencedSchemas(schema: unknown, into: Set<string> = new Set()): Set<string> {
   const stack: unknown[] = [schema];

@@ -4,40 +4,12 @@
  * struct field DeploymentSpec.spec.replicas of type int32", in every fieldValidation
  * mode. Reports the first mismatch only, as the decoder stops at the first.
  */
-import { loadSchemas, type Schema } from './schemas.js';
+import { loadSchemas, resolveSchema, type ResolvedSchema, type Schema } from './schemas.js';
 import { schemaPackage } from './openapi-v3.js';
 import { goJsonKind } from '../../api/go-semantics.js';
 
-const PREFIX = '#/components/schemas/';
-
-interface Resolved {
-  schema: Schema;
-  /** Name of the referenced type, when the schema came from a $ref (the Go struct). */
-  name?: string;
-}
-
-function resolve(schema: Schema | undefined, schemas: Record<string, Schema>): Resolved | undefined {
-  let s = schema;
-  let name: string | undefined;
-  for (let depth = 0; s && depth < 8; depth++) {
-    const ref = s['$ref'];
-    if (typeof ref === 'string') {
-      name = ref.slice(PREFIX.length);
-      s = schemas[name];
-      continue;
-    }
-    const allOf = s['allOf'] as Schema[] | undefined;
-    if (allOf?.length === 1 && !s['properties']) {
-      s = allOf[0];
-      continue;
-    }
-    return s ? { schema: s, ...(name ? { name } : {}) } : undefined;
-  }
-  return undefined;
-}
-
 /** The Go type named in the message for a schema. */
-function goType(s: Resolved): string {
+function goType(s: ResolvedSchema): string {
   const schema = s.schema;
   const type = schema['type'];
   if (type === 'integer') return String(schema['format'] ?? 'int64');
@@ -79,7 +51,7 @@ interface Walk {
 function check(value: unknown, schema: Schema | undefined, path: string, walk: Walk): string | undefined {
   // null is a valid JSON value for any optional field (Go leaves the zero value).
   if (value === null || value === undefined) return undefined;
-  const r = resolve(schema, walk.schemas);
+  const r = resolveSchema(schema, walk.schemas);
   if (!r) return undefined;
   if (!accepts(r.schema, value)) {
     return `json: cannot unmarshal ${goJsonKind(value)} into Go struct field ${walk.struct}.${path} of type ${goType(r)}`;
@@ -115,13 +87,13 @@ function check(value: unknown, schema: Schema | undefined, path: string, walk: W
  * reaching validation as values of no type.
  */
 function normalize(value: unknown, schema: Schema | undefined, schemas: Record<string, Schema>): unknown {
-  const r = resolve(schema, schemas);
+  const r = resolveSchema(schema, schemas);
   if (!r || value === null || typeof value !== 'object') return value;
   const properties = r.schema['properties'] as Record<string, Schema> | undefined;
   const additional = r.schema['additionalProperties'] as Schema | undefined;
   const items = r.schema['items'] as Schema | undefined;
   const zero = (s: Schema | undefined): unknown => {
-    const t = resolve(s, schemas)?.schema['type'];
+    const t = resolveSchema(s, schemas)?.schema['type'];
     return t === 'string' ? '' : t === 'integer' || t === 'number' ? 0 : t === 'boolean' ? false : t === 'array' ? [] : {};
   };
   if (Array.isArray(value)) {
