@@ -15,6 +15,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from './process.js';
 
 export const ETCD_BINARY = '/usr/bin/etcd';
 const DIR_PREFIX = 'skiff-test-etcd-';
@@ -258,7 +259,7 @@ function cleanLeftovers(): void {
       // No owner file yet: possibly a run that is starting right now; leave it.
       continue;
     }
-    if (typeof owner.owner !== 'number' || isAlive(owner.owner)) continue;
+    if (typeof owner.owner !== 'number' || isProcessAlive(owner.owner)) continue;
     if (typeof owner.etcd === 'number' && isOurEtcd(owner.etcd, root)) {
       try {
         process.kill(owner.etcd, 'SIGKILL');
@@ -267,15 +268,6 @@ function cleanLeftovers(): void {
       }
     }
     rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isProcessAlive } from './process.js';
 
 process.env['SKIFF_LOG_LEVEL'] ??= 'silent';
 
@@ -24,15 +25,6 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 /** Generous: kubectl through the dispatcher on a loaded 2-core machine. */
 export const KUBECTL_TIMEOUT_MS = 60_000;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes `skiff-test-e2e-*` directories whose owning test process no longer exists. */
 export function cleanStaleTempDirs(): void {
   for (const name of readdirSync(tmpdir())) {
@@ -41,7 +33,7 @@ export function cleanStaleTempDirs(): void {
     const ownerFile = join(dir, OWNER_FILE);
     if (!existsSync(ownerFile)) continue; // not made by this harness: leave it alone
     const owner = Number(readFileSync(ownerFile, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) rmSync(dir, { recursive: true, force: true });
+    if (Number.isInteger(owner) && owner > 0 && !isProcessAlive(owner)) rmSync(dir, { recursive: true, force: true });
   }
 }
 
