@@ -6,6 +6,9 @@
 const groups: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   storage: () => import('./storage.js'),
   apiserver: () => import('./apiserver.js'),
+  protobuf: () => import('./protobuf.js'),
+  scheduler: () => import('./scheduler.js'),
+  controllers: () => import('./controllers.js'),
 };
 
 const wanted = process.argv.slice(2);
