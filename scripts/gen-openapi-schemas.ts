@@ -48,12 +48,13 @@ const PACKAGES: Record<string, string> = {
   'autoscaling/v1': 'io.k8s.api.autoscaling.v1',
   'autoscaling/v2': 'io.k8s.api.autoscaling.v2',
   'authentication/v1': 'io.k8s.api.authentication.v1',
+  'authorization/v1': 'io.k8s.api.authorization.v1',
   'meta/v1': 'io.k8s.apimachinery.pkg.apis.meta.v1',
   'api/resource': 'io.k8s.apimachinery.pkg.api.resource',
   runtime: 'io.k8s.apimachinery.pkg.runtime',
 };
 /** Modules whose every type is emitted; others only contribute what these reach. */
-const SERVED_MODULES = Object.keys(PACKAGES).filter((m) => m !== 'authentication/v1');
+const SERVED_MODULES = Object.keys(PACKAGES);
 /** Types outside SERVED_MODULES that a served subresource speaks. */
 const EXTRA_ROOTS = ['authentication/v1.TokenRequest'];
 

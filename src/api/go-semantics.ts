@@ -23,3 +23,10 @@ export function goJsonKind(v: unknown): string {
   if (typeof v === 'string') return 'string';
   return 'object';
 }
+
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
+/** Go's strconv.ParseBool truth: query flags such as `watch=True` (the Python client's form). */
+export function goParseBoolTrue(value: string | null | undefined): boolean {
+  return value !== null && value !== undefined && GO_TRUE.has(value);
+}

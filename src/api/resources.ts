@@ -28,10 +28,16 @@ export interface ResourceInfo {
   subresources: SubresourceInfo[];
   /** Resources that are views of another's storage (events.k8s.io events) name it here. */
   storageResource?: { group: string; resource: string };
+  /**
+   * Create-only kinds that are answered, never stored (reviews, bindings): they have no
+   * storage, no watch cache and no list or get.
+   */
+  virtual?: boolean;
 }
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const CRUD_NO_COLLECTION = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+const CREATE_ONLY = ['create'];
 const STATUS: SubresourceInfo = { name: 'status', kind: '', verbs: ['get', 'patch', 'update'] };
 const SCALE: SubresourceInfo = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
 
@@ -44,6 +50,7 @@ interface Row {
   verbs?: string[];
   sub?: SubresourceInfo[];
   storage?: { group: string; resource: string };
+  virtual?: boolean;
 }
 
 function group(groupName: string, version: string, rows: Row[]): ResourceInfo[] {
@@ -62,6 +69,7 @@ function group(groupName: string, version: string, rows: Row[]): ResourceInfo[] 
       // A status subresource speaks its parent's kind.
       subresources: (r.sub ?? []).map((s) => (s.kind === '' ? { ...s, kind: r.kind } : s)),
       ...(r.storage ? { storageResource: r.storage } : {}),
+      ...(r.virtual ? { virtual: true } : {}),
     };
   });
 }
@@ -97,6 +105,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
     { kind: 'ResourceQuota', short: ['quota'], sub: [STATUS] },
     { kind: 'PodTemplate' },
     { kind: 'ReplicationController', short: ['rc'], all: true, sub: [STATUS, SCALE] },
+    // The older form of pods/binding: POST a Binding to the namespace's bindings.
+    { kind: 'Binding', verbs: CREATE_ONLY, virtual: true },
   ]),
   ...group('apps', 'v1', [
     { kind: 'Deployment', short: ['deploy'], all: true, sub: [STATUS, SCALE] },
@@ -113,6 +123,16 @@ export const RESOURCES: readonly ResourceInfo[] = [
     { kind: 'Ingress', plural: 'ingresses', short: ['ing'], sub: [STATUS] },
     { kind: 'IngressClass', plural: 'ingressclasses', cluster: true },
     { kind: 'NetworkPolicy', plural: 'networkpolicies', short: ['netpol'] },
+  ]),
+  ...group('authentication.k8s.io', 'v1', [
+    { kind: 'SelfSubjectReview', cluster: true, verbs: CREATE_ONLY, virtual: true },
+    { kind: 'TokenReview', cluster: true, verbs: CREATE_ONLY, virtual: true },
+  ]),
+  ...group('authorization.k8s.io', 'v1', [
+    { kind: 'LocalSubjectAccessReview', verbs: CREATE_ONLY, virtual: true },
+    { kind: 'SelfSubjectAccessReview', cluster: true, verbs: CREATE_ONLY, virtual: true },
+    { kind: 'SelfSubjectRulesReview', cluster: true, verbs: CREATE_ONLY, virtual: true },
+    { kind: 'SubjectAccessReview', cluster: true, verbs: CREATE_ONLY, virtual: true },
   ]),
   ...group('storage.k8s.io', 'v1', [{ kind: 'StorageClass', plural: 'storageclasses', short: ['sc'], cluster: true }]),
   ...group('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),

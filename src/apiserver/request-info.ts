@@ -4,6 +4,7 @@
  * does. Everything downstream — authorization, routing, audit, metrics — reads these.
  * Pure: no I/O, no knowledge of which resources exist.
  */
+import { goParseBoolTrue } from '../api/go-semantics.js';
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
@@ -92,7 +93,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (verb === 'get' && !name) verb = 'list';
   if (verb === 'delete' && !name) verb = 'deletecollection';
   const watchParam = query.get('watch');
-  if ((verb === 'list' || verb === 'get') && (watchPath || watchParam === 'true' || watchParam === '1')) verb = 'watch';
+  if ((verb === 'list' || verb === 'get') && (watchPath || goParseBoolTrue(watchParam))) verb = 'watch';
   // A watch of one named object is a list+watch narrowed by name.
   return { isResourceRequest: true, verb, group, version, namespace, resource, subresource, name, prefix };
 }

@@ -9,7 +9,25 @@ import type { AddressInfo } from 'node:net';
 import { ApiError, serviceUnavailable, tooManyRequests } from '../api/errors.js';
 import type { Backend } from '../storage/backend.js';
 import type { Logger } from '../util/logger.js';
-import { createAuthenticator, type ClientCertificateVerifier, type UserInfo } from './authn.js';
+import { createAuthenticator, type Authenticator, type ClientCertificateVerifier, type UserInfo } from './authn.js';
+import { attributesOf, forbiddenMessage, type Authorizer } from './authz/authorizer.js';
+import { AlwaysAllowAuthenticated } from './authz/always-allow-authenticated.js';
+import { DEFAULT_ISSUER } from './serviceaccount/claims.js';
+import {
+  ServiceAccountTokens,
+  ephemeralServiceAccountKeys,
+  serviceAccountKeysFromPem,
+  type BoundResource,
+  type ServiceAccountKeys,
+} from './serviceaccount/tokens.js';
+import {
+  ISSUER_DISCOVERY_CACHE_CONTROL,
+  JWKS_CONTENT_TYPE,
+  JWKS_PATH,
+  OPENID_CONFIGURATION_PATH,
+  buildIssuerDiscovery,
+  type IssuerDiscovery,
+} from './serviceaccount/issuer-discovery.js';
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDiscovery, type DiscoveryDocuments } from './discovery.js';
 import { handleResource, type ResourceContext } from './handlers/resources.js';
 import { toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
@@ -32,6 +50,18 @@ export interface ApiServerOptions {
   serviceCidr: string;
   logger: Logger;
   now?: () => Date;
+  /**
+   * The key pair that signs service-account tokens (PEM: PKCS#8 private key, and the
+   * public keys accepted, which may include older ones). Without it the server makes
+   * an in-memory key, and its tokens do not survive a restart.
+   */
+  serviceAccountKeys?: { privateKeyPem: string; publicKeysPem?: string };
+  /** `iss` of service-account tokens; upstream's default. */
+  serviceAccountIssuer?: string;
+  /** Audiences the API server accepts tokens for; defaults to the issuer. */
+  apiAudiences?: string[];
+  /** Defaults to today's policy: every authenticated user may do anything. */
+  authorizer?: Authorizer;
 }
 
 /** Upstream defaults (DESIGN.md §3). */
@@ -58,7 +88,10 @@ export class ApiServer {
   private readonly server: Http2SecureServer;
   private readonly discovery: DiscoveryDocuments;
   private readonly context: ResourceContext;
-  private readonly authenticator;
+  private readonly authenticator: Authenticator;
+  private readonly authorizer: Authorizer;
+  private readonly serviceAccountKeys: ServiceAccountKeys;
+  private issuerDiscovery: IssuerDiscovery | undefined;
   private readonly logger: Logger;
   private inflightReadonly = 0;
   private inflightMutating = 0;
@@ -73,13 +106,23 @@ export class ApiServer {
     const now = options.now ?? (() => new Date());
     this.registry = new Registry(options.storage, options.logger, { serviceCidr: options.serviceCidr, now });
     this.discovery = buildDiscovery(`${options.advertiseAddress}:${options.port}`);
+    const issuer = options.serviceAccountIssuer ?? DEFAULT_ISSUER;
+    const apiAudiences = options.apiAudiences ?? [issuer];
+    const keys = (this.serviceAccountKeys = options.serviceAccountKeys
+      ? serviceAccountKeysFromPem(options.serviceAccountKeys.privateKeyPem, options.serviceAccountKeys.publicKeysPem)
+      : ephemeralServiceAccountKeys());
+    const serviceAccountTokens = new ServiceAccountTokens(keys, (resource, namespace, name) => this.getBoundObject(resource, namespace, name), { issuer, apiAudiences, now });
+    this.authenticator = createAuthenticator(options.verifyClientCertificate, options.tokens ?? new Map(), [serviceAccountTokens], apiAudiences);
+    this.authorizer = options.authorizer ?? new AlwaysAllowAuthenticated();
     this.context = {
       registry: this.registry,
       now,
       shuttingDown: () => this.stopping,
       components: [absentProbe('scheduler'), absentProbe('controller-manager'), storageProbe(options.storage)],
+      authenticator: this.authenticator,
+      authorizer: this.authorizer,
+      serviceAccountTokens,
     };
-    this.authenticator = createAuthenticator(options.verifyClientCertificate, options.tokens ?? new Map());
     this.server = createSecureServer(
       {
         key: options.tls.key,
@@ -167,14 +210,16 @@ export class ApiServer {
     try {
       info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
       if (this.stopping) throw serviceUnavailable('the API server is shutting down');
-      const user = this.authenticator.authenticate(req);
+      const user = await this.authenticator.authenticate(req);
       if (!user && !UNAUTHENTICATED_PATHS.has(url.pathname)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      if (user) await this.authorize(user, info);
+      // From here a resource request has a user: no resource path is open to anonymous.
       if (info.isResourceRequest && info.verb === 'watch') {
-        await handleResource(this.context, req, res, info, url.searchParams);
+        await handleResource(this.context, req, res, info, url.searchParams, user!);
         return;
       }
       release = this.admit(info);
-      await withTimeout(this.route(req, res, url, info), REQUEST_TIMEOUT_MS);
+      await withTimeout(this.route(req, res, url, info, user), REQUEST_TIMEOUT_MS);
     } catch (err) {
       const apiError = toApiError(err);
       // Refused before its body was read: take the rest of it, so the client's frames
@@ -185,6 +230,31 @@ export class ApiServer {
     } finally {
       release?.();
       this.record(info, res, url, started);
+    }
+  }
+
+  /** Asks the authorizer; anything but allow is upstream's 403 Forbidden. */
+  private async authorize(user: UserInfo, info: RequestInfo): Promise<void> {
+    const attributes = attributesOf(info);
+    const { decision, reason } = await this.authorizer.authorize(user, attributes);
+    if (decision === 'allow') return;
+    const message = `${forbiddenMessage(user, attributes)}${reason ? `: ${reason}` : ''}`;
+    if (!attributes.resourceRequest) throw new ApiError(403, 'Forbidden', `forbidden: ${message}`, {});
+    const what = attributes.apiGroup ? `${attributes.resource}.${attributes.apiGroup}` : attributes.resource;
+    throw new ApiError(403, 'Forbidden', `${what}${attributes.name ? ` ${JSON.stringify(attributes.name)}` : ''} is forbidden: ${message}`, {
+      ...(attributes.name ? { name: attributes.name } : {}),
+      ...(attributes.apiGroup ? { group: attributes.apiGroup } : {}),
+      kind: attributes.resource,
+    });
+  }
+
+  /** Objects a service-account token names, read for its authentication. */
+  private async getBoundObject(resource: BoundResource, namespace: string, name: string) {
+    try {
+      return await this.registry.core(resource).store.get(namespace, name);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return undefined;
+      throw err;
     }
   }
 
@@ -201,8 +271,8 @@ export class ApiServer {
     return () => void this.inflightReadonly--;
   }
 
-  private async route(req: Request, res: Response, url: URL, info: RequestInfo): Promise<void> {
-    if (info.isResourceRequest) return handleResource(this.context, req, res, info, url.searchParams);
+  private async route(req: Request, res: Response, url: URL, info: RequestInfo, user: UserInfo | undefined): Promise<void> {
+    if (info.isResourceRequest) return handleResource(this.context, req, res, info, url.searchParams, user!);
     const path = url.pathname.replace(/\/+$/, '') || '/';
     switch (path) {
       case '/version':
@@ -227,6 +297,13 @@ export class ApiServer {
           : writeJson(res, 200, this.discovery.legacyApis);
     }
     if (isOpenApiPath(path)) return serveOpenApi(req, res, url);
+    if (path === OPENID_CONFIGURATION_PATH || path === JWKS_PATH) {
+      // Built on first use: the listening port (for jwks_uri) is known only after start.
+      this.issuerDiscovery ??= buildIssuerDiscovery(this.context.serviceAccountTokens.options.issuer, `${this.options.advertiseAddress}:${this.port}`, this.serviceAccountKeys.verification);
+      const cache = { 'Cache-Control': ISSUER_DISCOVERY_CACHE_CONTROL };
+      if (path === JWKS_PATH) return writeJson(res, 200, this.issuerDiscovery.jwks, JWKS_CONTENT_TYPE, cache);
+      return writeJson(res, 200, this.issuerDiscovery.configuration, 'application/json', cache);
+    }
     const doc = this.discovery.resourceLists.get(path) ?? this.discovery.groups.get(path);
     if (doc) return writeJson(res, 200, doc);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});

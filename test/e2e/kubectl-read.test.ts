@@ -33,7 +33,7 @@ ${name === 'charlie' ? '' : '    tier: backend\n'}spec:
   .join('---\n');
 
 before(async () => {
-  env = await startSkiff('read');
+  env = await startSkiff('read', { apiOnly: true });
   await applyFixture(env.kubectl, ['-f', '-'], namespaceManifest([NS]));
   const files = KINDS.filter((k) => k.namespaced).flatMap((k) => ['-f', manifest(`${k.file}.yaml`)]);
   await applyFixture(env.kubectl, [...files, '-n', NS]);
@@ -406,6 +406,8 @@ describe('kubectl discovery commands', () => {
     const res = ok(await run(['api-versions']));
     assert.deepEqual(res.stdout.trim().split('\n'), [
       'apps/v1',
+      'authentication.k8s.io/v1',
+      'authorization.k8s.io/v1',
       'autoscaling/v1',
       'autoscaling/v2',
       'batch/v1',

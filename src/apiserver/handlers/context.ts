@@ -1,5 +1,8 @@
 /** What the resource handlers need from the server around them. */
 import type { Registry } from '../registry/registry.js';
+import type { Authenticator } from '../authn.js';
+import type { Authorizer } from '../authz/authorizer.js';
+import type { ServiceAccountTokens } from '../serviceaccount/tokens.js';
 import type { ComponentProbe } from './component-statuses.js';
 
 export interface ResourceContext {
@@ -9,4 +12,10 @@ export interface ResourceContext {
   shuttingDown: () => boolean;
   /** Health probes behind componentstatuses. */
   components: ComponentProbe[];
+  /** The server's own authentication (TokenReview asks it). */
+  authenticator: Authenticator;
+  /** The authorizer in force (access reviews ask it). */
+  authorizer: Authorizer;
+  /** Issues service-account tokens (TokenRequest). */
+  serviceAccountTokens: ServiceAccountTokens;
 }

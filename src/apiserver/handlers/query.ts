@@ -3,6 +3,7 @@
  * field manager and validation, selectors, paging, resourceVersion, watch options and
  * DeleteOptions (which kubectl sends in the body and client-node in the query).
  */
+import { goParseBoolTrue } from '../../api/go-semantics.js';
 import { badRequest } from '../../api/errors.js';
 import { isPlainObject } from '../../api/object.js';
 import type { DeleteOptions } from '../registry/generic-store.js';
@@ -38,7 +39,7 @@ export function deleteOptions(query: URLSearchParams, body: unknown): DeleteOpti
   if (grace !== undefined) opts.gracePeriodSeconds = grace;
   const policy = query.get('propagationPolicy');
   if (policy) opts.propagationPolicy = checkPolicy(policy);
-  if (query.get('orphanDependents') === 'true') opts.propagationPolicy ??= 'Orphan';
+  if (goParseBoolTrue(query.get('orphanDependents'))) opts.propagationPolicy ??= 'Orphan';
   if (dryRun(query)) opts.dryRun = true;
   if (body !== undefined) {
     if (!isPlainObject(body)) throw badRequest('DeleteOptions must be an object');

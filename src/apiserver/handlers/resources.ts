@@ -5,7 +5,8 @@
  */
 import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from '../../api/errors.js';
 import { isPlainObject, type KubeObject, type StoredObject } from '../../api/object.js';
-import { apiVersionOf } from '../../api/resources.js';
+import { apiVersionOf, findResource, type ResourceInfo } from '../../api/resources.js';
+import type { UserInfo } from '../authn.js';
 import { applyJsonPatch } from '../../api/patch/json-patch.js';
 import { applyMergePatch } from '../../api/patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../../api/patch/strategic-merge.js';
@@ -20,6 +21,10 @@ import { deleteOptions, dryRun, fieldValidation, integerParam } from './query.js
 import { enforceKnownFields } from './unknown-fields.js';
 import { serveWatch } from './watch.js';
 import { getScale, scaleMutation } from './scale.js';
+import { answerReview } from './reviews.js';
+import { requestToken } from './token-request.js';
+import { evictPod } from './eviction.js';
+import { bindPod } from './binding.js';
 
 export type { ResourceContext };
 
@@ -30,7 +35,9 @@ const PATCH_TYPES = new Set([
   'application/apply-patch+yaml',
 ]);
 
-export async function handleResource(ctx: ResourceContext, req: Request, res: Response, info: ResourceRequestInfo, query: URLSearchParams): Promise<void> {
+export async function handleResource(ctx: ResourceContext, req: Request, res: Response, info: ResourceRequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
+  const virtual = findResource(info.group, info.version, info.resource);
+  if (virtual?.virtual) return serveVirtual(ctx, req, res, info, query, user, virtual);
   const served = ctx.registry.find(info.group, info.version, info.resource);
   if (!served) throw notFound({ group: info.group, resource: info.resource, name: info.name || undefined });
   const notHere = () => notFound({ group: info.group, resource: info.resource, name: info.name || undefined });
@@ -39,8 +46,12 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   if (!served.info.namespaced && info.namespace !== '' && info.resource !== 'namespaces') throw notHere();
   const namespace = served.info.namespaced ? info.namespace : '';
   const sub = info.subresource;
-  if (sub && !served.info.subresources.some((s) => s.name === sub)) {
+  const subresource = sub ? served.info.subresources.find((s) => s.name === sub) : undefined;
+  if (sub && !subresource) {
     throw notFound({ group: info.group, resource: `${info.resource}/${sub}`, name: info.name || undefined });
+  }
+  if (subresource && !subresource.verbs.includes(info.verb)) {
+    throw methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
   if (served.info.namespaced && !namespace && info.verb !== 'list' && info.verb !== 'watch' && info.verb !== 'deletecollection') throw notHere();
   if (!served.info.verbs.includes(info.verb) && !sub) {
@@ -58,6 +69,8 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     case 'watch':
       return serveWatch(ctx, req, res, served, namespace, info.name, query);
     case 'create':
+      if (sub === 'token' || sub === 'eviction' || sub === 'binding') return createSubresource(ctx, req, res, served, namespace, info.name, sub, query);
+      if (sub) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
       return create(ctx, req, res, served, namespace, query);
     case 'update':
       return update(ctx, req, res, served, namespace, info.name, sub, query);
@@ -68,6 +81,28 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
     case 'deletecollection':
       return deleteCollection(req, res, served, namespace, query);
   }
+}
+
+/** Kinds that are answered, never stored: the reviews and /bindings accept only create. */
+async function serveVirtual(ctx: ResourceContext, req: Request, res: Response, info: ResourceRequestInfo, query: URLSearchParams, user: UserInfo, r: ResourceInfo): Promise<void> {
+  if (info.verb !== 'create' || info.name !== '' || info.subresource !== '') {
+    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  }
+  if (r.namespaced && !info.namespace) throw notFound({ group: info.group, resource: info.resource });
+  if (!r.namespaced && info.namespace) throw notFound({ group: info.group, resource: info.resource });
+  const body = await readObject(req);
+  if (r.group === '' && r.kind === 'Binding') return bindPod(ctx, res, info.namespace, undefined, body, dryRun(query));
+  return answerReview(ctx, res, r, info.namespace, body, user);
+}
+
+/** POST to serviceaccounts/<name>/token, pods/<name>/eviction and pods/<name>/binding. */
+async function createSubresource(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
+  const kind = served.info.group === '' ? served.info.kind : '';
+  const body = await readObject(req);
+  if (kind === 'ServiceAccount' && sub === 'token') return requestToken(ctx, res, namespace, name, body, dryRun(query));
+  if (kind === 'Pod' && sub === 'eviction') return evictPod(ctx, res, namespace, name, body, query);
+  if (kind === 'Pod' && sub === 'binding') return bindPod(ctx, res, namespace, name, body, dryRun(query));
+  throw methodNotAllowed('the server does not allow this method on the requested resource');
 }
 
 async function serveComponentStatuses(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, info: ResourceRequestInfo, query: URLSearchParams): Promise<void> {

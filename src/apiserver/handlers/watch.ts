@@ -5,6 +5,7 @@
  * allowWatchBookmarks and the Table form (`kubectl get -w`: column definitions on the
  * first event only). Errors after the stream started end it with an ERROR event.
  */
+import { goParseBoolTrue } from '../../api/go-semantics.js';
 import { ApiError, gone } from '../../api/errors.js';
 import type { StoredObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/resources.js';
@@ -41,7 +42,7 @@ export async function serveWatch(ctx: ResourceContext, req: Request, res: Respon
   const rv = query.get('resourceVersion');
   const fromRevision = rv === null || rv === '' || rv === '0' ? undefined : parseResourceVersion(rv);
   const timeoutSeconds = integerParam(query, 'timeoutSeconds') ?? MIN_DEFAULT_TIMEOUT_S + Math.floor(Math.random() * MIN_DEFAULT_TIMEOUT_S);
-  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const bookmarks = goParseBoolTrue(query.get('allowWatchBookmarks'));
   const asTable = wantsTable(req.headers.accept);
   const includeObject = parseIncludeObject(query.get('includeObject'));
 

@@ -345,7 +345,9 @@ export class GenericStore {
         return { object: next, created: false };
       } catch (err) {
         await rollback?.();
-        if ((isStorageError(err, 'Conflict') || isStorageError(err, 'KeyNotFound')) && !precondition && !innerPrecondition && attempt < MAX_UNCONDITIONAL_RETRIES) continue;
+        // A resourceVersion inside the new object (a patch carries the current one) is
+        // checked again against the re-read object, so a lost race retries safely.
+        if ((isStorageError(err, 'Conflict') || isStorageError(err, 'KeyNotFound')) && !precondition && attempt < MAX_UNCONDITIONAL_RETRIES) continue;
         throw this.mapWriteError(err, name);
       }
     }

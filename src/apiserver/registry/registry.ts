@@ -23,6 +23,8 @@ export class Registry {
     const now = options.now ?? (() => new Date());
     const serviceHooks = new ServiceAllocator(storage, options.serviceCidr).hooks();
     for (const info of RESOURCES) {
+      // Reviews and bindings are answered by handlers, never stored.
+      if (info.virtual) continue;
       const hooks = info.group === '' && info.kind === 'Service' ? serviceHooks : {};
       const store = new GenericStore(storage, info, strategyFor(info), now, hooks);
       const cache = new WatchCache(storage, { prefix: store.prefix(''), decode: (kv) => store.decode(kv) }, logger.child({ resource: info.plural }));
