@@ -235,8 +235,17 @@ export interface SkiffEnv {
 
 const noop = () => {};
 
+export interface StartSkiffOptions {
+  /**
+   * The API server alone, without controllers or scheduler: for suites that pin down
+   * API-server behaviour exactly (a Deployment's status, pod counts) where controllers
+   * acting on the objects would change what they assert.
+   */
+  apiOnly?: boolean;
+}
+
 /** Starts the API server in this process on a free loopback port, data under a fresh temp dir. */
-export async function startSkiff(label = 'e2e'): Promise<SkiffEnv> {
+export async function startSkiff(label = 'e2e', options: StartSkiffOptions = {}): Promise<SkiffEnv> {
   cleanStaleTempDirs();
   const { startServer } = await import('../../src/cmd/server.js');
   const dir = makeTempDir(label);
@@ -249,6 +258,7 @@ export async function startSkiff(label = 'e2e'): Promise<SkiffEnv> {
       serviceCidr: '10.43.0.0/16',
       tlsSan: [],
       disableAgent: true,
+      ...(options.apiOnly ? { disableControllers: true, disableScheduler: true } : {}),
       print: noop,
     });
     const kubectl = new Kubectl(server.kubeconfig, dir);

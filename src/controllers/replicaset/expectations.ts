@@ -1,0 +1,49 @@
+/**
+ * Controller expectations (upstream UIDTrackingControllerExpectations): after a sync
+ * asks for N creations and some deletions, the controller waits until its informer has
+ * seen them before it counts pods again, so a second sync in between cannot create or
+ * delete twice. Expectations that are never met expire after five minutes.
+ */
+export const EXPECTATIONS_TTL_MS = 5 * 60 * 1000;
+
+interface Expectation {
+  adds: number;
+  /** Keys of pods whose deletion the informer has not seen yet. */
+  deletes: Set<string>;
+  setAt: number;
+}
+
+export class Expectations {
+  private readonly byKey = new Map<string, Expectation>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** True when nothing is pending for the key (or it has expired, or was never set). */
+  satisfied(key: string): boolean {
+    const e = this.byKey.get(key);
+    if (!e) return true;
+    if (e.adds <= 0 && e.deletes.size === 0) return true;
+    return this.now() - e.setAt > EXPECTATIONS_TTL_MS;
+  }
+
+  expectCreations(key: string, count: number): void {
+    this.byKey.set(key, { adds: count, deletes: new Set(), setAt: this.now() });
+  }
+
+  expectDeletions(key: string, podKeys: string[]): void {
+    this.byKey.set(key, { adds: 0, deletes: new Set(podKeys), setAt: this.now() });
+  }
+
+  creationObserved(key: string, count = 1): void {
+    const e = this.byKey.get(key);
+    if (e) e.adds -= count;
+  }
+
+  deletionObserved(key: string, podKey: string): void {
+    this.byKey.get(key)?.deletes.delete(podKey);
+  }
+
+  forget(key: string): void {
+    this.byKey.delete(key);
+  }
+}
