@@ -25,6 +25,9 @@ import { answerReview } from './reviews.js';
 import { requestToken } from './token-request.js';
 import { evictPod } from './eviction.js';
 import { bindPod } from './binding.js';
+import { defaultManager } from '../registry/field-manager.js';
+import type { WriteOptions } from '../registry/generic-store.js';
+import { goParseBoolTrue } from '../../api/go-semantics.js';
 
 export type { ResourceContext };
 
@@ -167,7 +170,7 @@ async function readObject(req: Request): Promise<KubeObject> {
 async function create(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
   const obj = enforceKnownFields(served.info, await readObject(req), fieldValidation(query), res);
   if (served.info.namespaced) await requireActiveNamespace(ctx, served, namespace, obj);
-  const created = await served.store.create(namespace, obj, { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined });
+  const created = await served.store.create(namespace, obj, writeOptions(req, query));
   respondObject(ctx, req, res, served, 201, created, query);
 }
 
@@ -194,7 +197,7 @@ async function requireActiveNamespace(ctx: ResourceContext, served: ServedResour
 async function update(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
   const validation = fieldValidation(query);
   const body = enforceKnownFields(served.info, await readObject(req), validation, res, sub === 'scale' ? 'Scale' : served.info.kind);
-  const options = { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined };
+  const options = writeOptions(req, query);
   if (sub === 'scale') {
     const replicas = (body['spec'] as { replicas?: unknown } | undefined)?.replicas;
     const precondition = (body.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
@@ -214,11 +217,10 @@ async function patch(ctx: ResourceContext, req: Request, res: Response, served: 
   if (!PATCH_TYPES.has(type)) {
     throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`);
   }
-  if (type === 'application/apply-patch+yaml') {
-    throw unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported yet; use client-side apply');
-  }
+  if (type === 'application/apply-patch+yaml') return serverSideApply(ctx, req, res, served, namespace, name, sub, query);
+  if (query.has('force')) throw invalidPatchOptions('force', 'FieldValueForbidden', 'Forbidden: may not be specified for non-apply patch');
   const patchBody = await decodeBody(await readBody(req), type === 'application/json-patch+json' ? 'application/json' : req.headers['content-type']);
-  const options = { dryRun: dryRun(query), fieldManager: query.get('fieldManager') ?? undefined };
+  const options = writeOptions(req, query);
   const validation = fieldValidation(query);
   const applyPatch = (target: KubeObject): KubeObject => {
     const kind = sub === 'scale' ? 'Scale' : served.info.kind;
@@ -240,6 +242,73 @@ async function patch(ctx: ResourceContext, req: Request, res: Response, served: 
   }
   const { object } = await served.store.guaranteedUpdate(namespace, name, sub, options, undefined, (current) => applyPatch(current));
   respondObject(ctx, req, res, served, 200, object, query);
+}
+
+/** dryRun and the field manager of a write; without a fieldManager, the user agent's program names it. */
+function writeOptions(req: Request, query: URLSearchParams): WriteOptions {
+  const manager = query.get('fieldManager');
+  if (manager !== null && (manager.length > 128 || !/^[\x20-\x7e]*$/.test(manager))) {
+    throw invalidPatchOptions('fieldManager', 'FieldValueInvalid', `Invalid value: ${JSON.stringify(manager)}: must be a printable ASCII string of at most 128 characters`);
+  }
+  return { dryRun: dryRun(query), fieldManager: manager || defaultManager(headerValue(req.headers['user-agent'])) };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** 422 on PatchOptions as upstream words it: `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: …`. */
+function invalidPatchOptions(field: string, reason: 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueInvalid', detail: string): ApiError {
+  const message = `${field}: ${detail}`;
+  return new ApiError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${message}`, { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason, message: detail, field }] });
+}
+
+/**
+ * Server-side apply (`application/apply-patch+yaml`): the body is the caller's whole
+ * intent for the fields it manages; the object is created when missing.
+ */
+async function serverSideApply(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
+  const manager = query.get('fieldManager');
+  if (!manager) throw invalidPatchOptions('fieldManager', 'FieldValueRequired', 'Required value: is required for apply patch');
+  if (sub !== '' && sub !== 'status') throw methodNotAllowed(`apply patches are not supported on the ${sub} subresource`);
+  const options = { ...writeOptions(req, query), applied: true };
+  const force = goParseBoolTrue(query.get('force'));
+  const body = await decodeBody(await readBody(req), 'application/apply-patch+yaml');
+  if (!isPlainObject(body)) throw badRequest('the apply configuration must be an object');
+  const applied = enforceKnownFields(served.info, body as KubeObject, fieldValidation(query), res);
+  const expected = apiVersionOf(served.info);
+  if (applied.apiVersion !== expected || applied.kind !== served.info.kind) {
+    throw badRequest(`the apply configuration is for ${applied.apiVersion ?? '<no apiVersion>'}, Kind=${applied.kind ?? '<no kind>'}; this resource serves ${expected}, Kind=${served.info.kind}`);
+  }
+  const meta = applied.metadata ?? (applied.metadata = {});
+  if (meta.name !== undefined && meta.name !== name) {
+    throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+  }
+  meta.name = name;
+  if (served.info.namespaced) {
+    if (meta.namespace !== undefined && meta.namespace !== namespace) {
+      throw badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${namespace})`);
+    }
+    meta.namespace = namespace;
+  }
+  const ref = { group: served.info.group, resource: served.info.plural, kind: served.info.kind, name };
+  const store = served.store;
+  // Creating needs an active namespace; checked up front so a missing one is a clean 404.
+  if (sub === '' && served.info.namespaced && !(await exists(store, namespace, name))) await requireActiveNamespace(ctx, served, namespace, applied);
+  const { object, created } = await store.guaranteedUpdate(namespace, name, sub, options, undefined, (current) => store.fields.apply(current, applied, manager, force, sub, ref), {
+    createIfMissing: sub === '' ? () => store.fields.apply(undefined, applied, manager, force, '', ref) : undefined,
+  });
+  respondObject(ctx, req, res, served, created ? 201 : 200, object, query);
+}
+
+async function exists(store: ServedResource['store'], namespace: string, name: string): Promise<boolean> {
+  try {
+    await store.get(namespace, name);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return false;
+    throw err;
+  }
 }
 
 async function readOptionalBody(req: Request): Promise<unknown> {

@@ -27,10 +27,14 @@ import type { Strategy } from './strategy.js';
 import { validateObjectMeta } from './object-meta.js';
 import { everything, type ObjectFilter } from './filter.js';
 import type { StoreHooks } from './store-hooks.js';
+import { FieldManager } from './field-manager.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
-  fieldManager?: string;
+  /** Who makes the change, recorded in managedFields (upstream defaults it from the user agent). */
+  fieldManager?: string | undefined;
+  /** The object's managedFields were already set by a server-side apply: do not track again. */
+  applied?: boolean;
 }
 
 export interface DeleteOptions {
@@ -74,6 +78,8 @@ export class GenericStore {
   private readonly rawOpening: string;
   private readonly hasStatus: boolean;
   private readonly keyRoot: string;
+  /** managedFields on every write, and server-side apply. */
+  readonly fields: FieldManager;
 
   constructor(
     private readonly storage: Backend,
@@ -87,6 +93,7 @@ export class GenericStore {
     this.tracksGeneration = TRACKS_GENERATION.has(`${info.group}/${info.kind}`);
     this.rawOpening = `{"apiVersion":${JSON.stringify(apiVersionOf(info))},"kind":${JSON.stringify(info.kind)},"metadata":{`;
     this.hasStatus = info.subresources.some((s) => s.name === 'status');
+    this.fields = new FieldManager(info, this.hasStatus, () => rfc3339(this.now()));
   }
 
   /** The storage prefix holding this resource in one namespace ('' = all). */
@@ -255,6 +262,7 @@ export class GenericStore {
     if (this.hasStatus && this.info.kind !== 'Node') delete obj['status'];
     this.strategy.defaults(obj);
     this.strategy.prepareForCreate(obj, this.now());
+    if (!options.applied) this.fields.trackWrite(obj, undefined, options.fieldManager ?? 'unknown', '');
     this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameRule), ...this.strategy.validate(obj)]);
     if (this.hooks.beforeCreate) {
       // Allocations must not be made (or fail) for an object that already exists.
@@ -322,6 +330,7 @@ export class GenericStore {
       const innerPrecondition = next.metadata.resourceVersion;
       if (innerPrecondition && innerPrecondition !== current.metadata.resourceVersion) throw conflict(this.ref(name), OBJECT_MODIFIED);
       this.prepareUpdate(next, current, subresource);
+      if (!options.applied) this.fields.trackWrite(next, current, options.fieldManager ?? 'unknown', subresource);
       if (isNoOp(next, current)) return { object: current, created: false };
       // A terminating object whose last finalizer is gone is deleted, not updated.
       if (next.metadata.deletionTimestamp && !this.hasFinalizers(next)) {

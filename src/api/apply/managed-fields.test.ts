@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FieldSet, fieldElement } from './field-set.js';
+import { ApplyConflictError, applyConfiguration, decodeManagedFields, encodeManagedFields, trackUpdate, type ManagerEntry } from './managed-fields.js';
+import { SCALAR, type ApplyType } from './schema-type.js';
+
+const struct = (fields: Record<string, ApplyType>, atomic = false): ApplyType => ({ kind: 'struct', atomic, field: (n) => fields[n] });
+const map = (element: ApplyType): ApplyType => ({ kind: 'map', atomic: false, element: () => element });
+const keyed = (keys: string[], element: ApplyType): ApplyType => ({ kind: 'list', listType: 'map', keys, element: () => element });
+const set: ApplyType = { kind: 'list', listType: 'set', keys: [], element: () => SCALAR };
+const atomicList: ApplyType = { kind: 'list', listType: 'atomic', keys: [], element: () => SCALAR };
+
+const container = struct({ name: SCALAR, image: SCALAR, args: atomicList, env: keyed(['name'], struct({ name: SCALAR, value: SCALAR })) });
+const deployment = struct({
+  apiVersion: SCALAR,
+  kind: SCALAR,
+  metadata: struct({ name: SCALAR, namespace: SCALAR, labels: map(SCALAR), finalizers: set }),
+  spec: struct({ replicas: SCALAR, template: struct({ spec: struct({ containers: keyed(['name'], container) }) }) }),
+});
+const ignored = FieldSet.fromPaths([[fieldElement('apiVersion')], [fieldElement('kind')], ['f:metadata', 'f:name'], ['f:metadata', 'f:namespace']]);
+const ctx = (manager: string, force = false) => ({ type: deployment, manager, apiVersion: 'apps/v1', ignored, now: '2026-11-28T00:00:00Z', force });
+
+const base = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', labels: { app: 'web' } },
+  spec: { replicas: 2, template: { spec: { containers: [{ name: 'web', image: 'nginx:1', args: ['a'] }] } } },
+};
+
+describe('server-side apply', () => {
+  it('creates and records exactly the applied fields in FieldsV1 form', () => {
+    const { object, entries } = applyConfiguration(undefined, base, [], ctx('kubectl'));
+    assert.deepEqual(object, base);
+    const [entry] = encodeManagedFields(entries);
+    assert.equal(entry!.manager, 'kubectl');
+    assert.equal(entry!.operation, 'Apply');
+    assert.deepEqual(entry!.fieldsV1, {
+      'f:metadata': { 'f:labels': { 'f:app': {} } },
+      'f:spec': {
+        'f:replicas': {},
+        'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:args': {}, 'f:image': {}, 'f:name': {} } } } },
+      },
+    });
+  });
+
+  it('decodes what it encodes', () => {
+    const { entries } = applyConfiguration(undefined, base, [], ctx('kubectl'));
+    const round = decodeManagedFields(encodeManagedFields(entries));
+    assert.ok(round[0]!.fields.equals(entries[0]!.fields));
+  });
+
+  it('refuses to overwrite another manager’s field, naming it, and takes it when forced', () => {
+    const first = applyConfiguration(undefined, base, [], ctx('kubectl'));
+    const other = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 5 } };
+    assert.throws(
+      () => applyConfiguration(first.object, other, first.entries, ctx('hpa')),
+      (err: unknown) => {
+        assert.ok(err instanceof ApplyConflictError);
+        assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
+        assert.deepEqual(err.causes(), [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.replicas' }]);
+        return true;
+      },
+    );
+    const forced = applyConfiguration(first.object, other, first.entries, ctx('hpa', true));
+    assert.equal((forced.object['spec'] as { replicas: number }).replicas, 5);
+    const kubectl = forced.entries.find((e) => e.manager === 'kubectl')!;
+    assert.equal(kubectl.fields.has(['f:spec', 'f:replicas']), false);
+    assert.equal(forced.entries.find((e) => e.manager === 'hpa')!.fields.has(['f:spec', 'f:replicas']), true);
+  });
+
+  it('shares a field applied with the same value instead of conflicting', () => {
+    const first = applyConfiguration(undefined, base, [], ctx('a'));
+    const same = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2 } };
+    const second = applyConfiguration(first.object, same, first.entries, ctx('b'));
+    assert.equal(second.entries.length, 2);
+    assert.ok(second.entries.every((e) => e.fields.has(['f:spec', 'f:replicas'])));
+  });
+
+  it('removes fields the applier dropped unless someone else owns them', () => {
+    const withEnv = structuredClone(base) as typeof base & Record<string, unknown>;
+    (withEnv.spec.template.spec.containers[0] as Record<string, unknown>)['env'] = [{ name: 'A', value: '1' }, { name: 'B', value: '2' }];
+    withEnv.metadata.labels = { app: 'web', tier: 'front' } as typeof base.metadata.labels;
+    const first = applyConfiguration(undefined, withEnv, [], ctx('kubectl'));
+    // Another manager shares the tier label.
+    const shared = applyConfiguration(first.object, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { tier: 'front' } } }, first.entries, ctx('labeler'));
+    const again = applyConfiguration(shared.object, base, shared.entries, ctx('kubectl'));
+    const obj = again.object as typeof withEnv;
+    assert.deepEqual(obj.metadata.labels, { app: 'web', tier: 'front' });
+    // A list emptied by the removal goes with its items.
+    assert.equal((obj.spec.template.spec.containers[0] as Record<string, unknown>)['env'], undefined);
+  });
+
+  it('merges keyed lists by key and replaces atomic lists whole', () => {
+    const first = applyConfiguration(undefined, base, [], ctx('a'));
+    const sidecar = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { template: { spec: { containers: [{ name: 'log', image: 'busybox' }] } } },
+    };
+    const second = applyConfiguration(first.object, sidecar, first.entries, ctx('b'));
+    const containers = (second.object as typeof base).spec.template.spec.containers;
+    assert.deepEqual(
+      containers.map((c) => c.name),
+      ['web', 'log'],
+    );
+    const conflicting = structuredClone(base);
+    conflicting.spec.template.spec.containers[0]!.args = ['b'];
+    assert.throws(() => applyConfiguration(second.object, conflicting, second.entries, ctx('b')), /\.spec\.template\.spec\.containers\[name="web"\]\.args/);
+  });
+
+  it('tracks updates: the writer takes changed fields from others; removed fields leave every owner', () => {
+    const first = applyConfiguration(undefined, base, [], ctx('kubectl'));
+    const scaled = structuredClone(first.object) as typeof base;
+    scaled.spec.replicas = 7;
+    delete (scaled.metadata as { labels?: unknown }).labels;
+    const entries: ManagerEntry[] = trackUpdate(first.object, scaled, first.entries, { ...ctx('kubectl-scale') });
+    const kubectl = entries.find((e) => e.manager === 'kubectl')!;
+    const scaler = entries.find((e) => e.manager === 'kubectl-scale')!;
+    assert.equal(scaler.operation, 'Update');
+    assert.deepEqual(scaler.fields.toFieldsV1(), { 'f:spec': { 'f:replicas': {} } });
+    assert.equal(kubectl.fields.has(['f:spec', 'f:replicas']), false);
+    assert.equal(kubectl.fields.has(['f:metadata', 'f:labels', 'f:app']), false);
+    // And now the applier conflicts with the Update manager, printed with its version.
+    assert.throws(() => applyConfiguration(scaled, base, entries, ctx('kubectl')), /conflict with "kubectl-scale" using apps\/v1: \.spec\.replicas/);
+  });
+
+  it('reports several conflicts grouped by manager', () => {
+    const first = applyConfiguration(undefined, base, [], ctx('a'));
+    const changed = structuredClone(base);
+    changed.spec.replicas = 3;
+    changed.metadata.labels = { app: 'other' };
+    try {
+      applyConfiguration(first.object, changed, first.entries, ctx('b'));
+      assert.fail('expected a conflict');
+    } catch (err) {
+      assert.ok(err instanceof ApplyConflictError);
+      assert.equal(err.message, 'Apply failed with 2 conflicts: conflicts with "a":\n- .metadata.labels.app\n- .spec.replicas');
+    }
+  });
+
+  it('rejects duplicate keys in a keyed list', () => {
+    const dup = structuredClone(base);
+    dup.spec.template.spec.containers.push({ name: 'web', image: 'x', args: [] });
+    assert.throws(() => applyConfiguration(undefined, dup, [], ctx('a')), /duplicate entries for key/);
+  });
+});

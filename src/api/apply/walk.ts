@@ -1,0 +1,127 @@
+/**
+ * Walking an object by its apply type: which field set a value covers (every leaf,
+ * every map entry, every list item — the same paths upstream's managedFields record),
+ * and how two values of the same type differ (added, removed, modified paths).
+ */
+import { isPlainObject, jsonEqual } from '../object.js';
+import { FieldSet, fieldElement, keyElement, valueElement, type PathElement } from './field-set.js';
+import { childType, isAtomic, isMapEntry, type ApplyType } from './schema-type.js';
+
+export class DuplicateItemError extends Error {}
+
+/** The items of a granular list with their path elements; throws on duplicate keys. */
+export function listItems(type: ApplyType & { kind: 'list' }, list: unknown[]): Map<PathElement, unknown> {
+  const out = new Map<PathElement, unknown>();
+  for (const item of list) {
+    const pe = type.listType === 'map' && isPlainObject(item) ? keyElement(item, type.keys) : valueElement(item);
+    if (out.has(pe)) throw new DuplicateItemError(`duplicate entries for key ${pe.slice(2)}`);
+    out.set(pe, item);
+  }
+  return out;
+}
+
+/** Whether the value is walked into (granular container) rather than owned whole. */
+function granular(type: ApplyType, value: unknown): boolean {
+  if (isAtomic(type, value)) return false;
+  if (type.kind === 'list') return Array.isArray(value);
+  return isPlainObject(value);
+}
+
+/** Every path a value covers, under `into` (a node of the result trie). */
+export function fieldsOf(value: unknown, type: ApplyType, into: FieldSet = new FieldSet()): FieldSet {
+  collect(value, type, into);
+  return into;
+}
+
+function collect(value: unknown, type: ApplyType, node: FieldSet): void {
+  if (type.kind === 'list' && Array.isArray(value)) {
+    for (const [pe, item] of listItems(type, value)) {
+      node.members.add(pe);
+      const t = type.element();
+      if (granular(t, item)) collect(item, t, node.child(pe));
+    }
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const [name, child] of Object.entries(value)) {
+    const pe = fieldElement(name);
+    const t = childType(type, name);
+    if (granular(t, child)) {
+      collect(child, t, node.child(pe));
+      if (isMapEntry(type, name)) node.members.add(pe);
+    } else {
+      node.members.add(pe);
+    }
+  }
+}
+
+export interface Comparison {
+  added: FieldSet;
+  removed: FieldSet;
+  modified: FieldSet;
+}
+
+/** How `after` differs from `before`, path by path. */
+export function compare(before: unknown, after: unknown, type: ApplyType): Comparison {
+  const result: Comparison = { added: new FieldSet(), removed: new FieldSet(), modified: new FieldSet() };
+  diffContainer(before, after, type, [], result);
+  return result;
+}
+
+function diffContainer(before: unknown, after: unknown, type: ApplyType, path: PathElement[], out: Comparison): void {
+  if (type.kind === 'list' && (Array.isArray(before) || Array.isArray(after))) {
+    const b = Array.isArray(before) ? listItems(type, before) : new Map<PathElement, unknown>();
+    const a = Array.isArray(after) ? listItems(type, after) : new Map<PathElement, unknown>();
+    diffEntries(b, a, type.element(), false, path, out, () => true);
+    return;
+  }
+  const b = isPlainObject(before) ? before : {};
+  const a = isPlainObject(after) ? after : {};
+  diffEntries(new Map(Object.entries(b).map(([k, v]) => [fieldElement(k), v])), new Map(Object.entries(a).map(([k, v]) => [fieldElement(k), v])), type, true, path, out, (pe) =>
+    isMapEntry(type, pe.slice(2)),
+  );
+}
+
+function diffEntries(
+  before: Map<PathElement, unknown>,
+  after: Map<PathElement, unknown>,
+  type: ApplyType,
+  byField: boolean,
+  path: PathElement[],
+  out: Comparison,
+  ownsEntry: (pe: PathElement) => boolean,
+): void {
+  const seen = new Set<PathElement>([...before.keys(), ...after.keys()]);
+  for (const pe of seen) {
+    const b = before.get(pe);
+    const a = after.get(pe);
+    const t = byField ? childType(type, pe.slice(2)) : type;
+    const p = [...path, pe];
+    const bGranular = b !== undefined && granular(t, b);
+    const aGranular = a !== undefined && granular(t, a);
+    if (bGranular || aGranular) {
+      if (ownsEntry(pe)) {
+        if (b === undefined) out.added.insert(p);
+        else if (a === undefined) out.removed.insert(p);
+      }
+      if (bGranular && aGranular) diffContainer(b, a, t, p, out);
+      else if (aGranular) {
+        if (b !== undefined) out.modified.insert(p);
+        fieldsOf(a, t, nodeAt(out.added, p));
+      } else {
+        if (a !== undefined) out.modified.insert(p);
+        fieldsOf(b, t, nodeAt(out.removed, p));
+      }
+      continue;
+    }
+    if (b === undefined) out.added.insert(p);
+    else if (a === undefined) out.removed.insert(p);
+    else if (!jsonEqual(a, b)) out.modified.insert(p);
+  }
+}
+
+function nodeAt(set: FieldSet, path: readonly PathElement[]): FieldSet {
+  let node = set;
+  for (const pe of path) node = node.child(pe);
+  return node;
+}
