@@ -18,7 +18,8 @@ export function registerServerCommand(program: Command): void {
     .option('--tls-san <name>', 'extra name or IP for the serving certificate (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--disable-agent', 'run the control plane only (no node agent on this machine)', false)
     .option('--disable-controllers', 'run no controllers in this process', false)
-    .action(async (opts: { dataDir: string; port: number; bindAddress: string; datastore?: string; serviceCidr: string; tokenFile?: string; tlsSan: string[]; disableAgent: boolean; disableControllers: boolean }) => {
+    .option('--disable-scheduler', 'run no scheduler in this process', false)
+    .action(async (opts: { dataDir: string; port: number; bindAddress: string; datastore?: string; serviceCidr: string; tokenFile?: string; tlsSan: string[]; disableAgent: boolean; disableControllers: boolean; disableScheduler: boolean }) => {
       if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
       const running = await startServer(opts);
       const shutdown = (signal: string) => {

@@ -4,6 +4,7 @@
  * registered here; this file only parses arguments and reports failures.
  */
 import { Command } from 'commander';
+import { registerComponentCommands } from './components.js';
 import { registerDatastoreCommands } from './datastore.js';
 import { registerServerCommand } from './server.js';
 
@@ -14,6 +15,7 @@ const program = new Command('skiff')
 
 registerServerCommand(program);
 registerDatastoreCommands(program);
+registerComponentCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -10,7 +10,8 @@ import { ApiServer } from '../apiserver/server.js';
 import { ensureClusterPki, writeKubeconfig } from '../apiserver/pki/index.js';
 import { loadTokenFile, type UserInfo } from '../apiserver/authn.js';
 import { InProcessTransport, createInProcessIdentity } from '../client/index.js';
-import { startControllerManager, type ControllerManager } from '../controllers/manager.js';
+import { CONTROLLERS, startControllerManager, type ControllerManager } from '../controllers/manager.js';
+import { startScheduler, type RunningScheduler } from '../scheduler/index.js';
 import { firstServiceIp, parseCidr } from '../apiserver/registry/core/service-allocation.js';
 import { openBackend } from '../storage/open.js';
 import { createLogger } from '../util/logger.js';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   disableAgent: boolean;
   /** Run no controllers in this process (`--disable-controllers`). */
   disableControllers?: boolean;
+  /** Run no scheduler in this process (`--disable-scheduler`). */
+  disableScheduler?: boolean;
   /** Where step lines go (stdout by default). */
   print?: (line: string) => void;
 }
@@ -72,6 +75,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: options.port,
     advertiseAddress: advertiseAddress(options.bindAddress),
     serviceCidr: options.serviceCidr,
+    // Service-account tokens signed with the persisted key stay valid across restarts.
+    serviceAccountKeys: { privateKeyPem: pki.serviceAccountKeyPem, publicKeysPem: pki.serviceAccountPublicKeyPem },
     logger,
   });
   const url = await server.start();
@@ -85,10 +90,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     controllers = await startControllerManager({
       transport: new InProcessTransport(server.serve.bind(server), { token: identity.token }),
       logger: createLogger('controller-manager'),
+      apiServerEndpoints: [{ ip: advertiseAddress(options.bindAddress), port: Number(new URL(url).port) }],
     });
     const manager = controllers;
     server.registerComponent({ name: 'controller-manager', check: async () => (manager.healthy() ? undefined : 'controllers have not synced yet') });
-    step('controller manager started (namespace)');
+    step(`controller manager started (${CONTROLLERS.map((c) => c.name).join(', ')})`);
+  }
+
+  let scheduler: RunningScheduler | undefined;
+  if (!options.disableScheduler) {
+    // The scheduler is an API client too: in-process, with kube-scheduler's own identity.
+    const identity = createInProcessIdentity('system:kube-scheduler', ['system:masters']);
+    tokens.set(identity.token, identity.user);
+    const running = startScheduler({
+      transport: new InProcessTransport(server.serve.bind(server), { token: identity.token }),
+      logger: createLogger('scheduler'),
+    });
+    scheduler = running;
+    server.registerComponent({ name: 'scheduler', check: async () => (running.healthy() ? undefined : 'scheduler has not synced yet') });
+    step('scheduler started');
   }
 
   const kubeconfig = join(dataDir, 'kubeconfig');
@@ -103,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     kubeconfig,
     stop: () =>
       (stopping ??= (async () => {
+        await scheduler?.stop();
         await controllers?.stop();
         await server.stop();
         await storage.close();

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { cacheWith, makeNode, makePod, onNode, snapshotOf } from '../../test/support/scheduler-fixtures.js';
+import { podInfo } from './pod-info.js';
+import { nodeUpdateEvents } from './scheduler.js';
+
+it('accounts assumed pods at once, confirms them from the informer, forgets failed ones', () => {
+  const cache = cacheWith([makeNode('a', { cpu: '2' })]);
+  const pod = makePod('p', { requests: { cpu: '1' } });
+  cache.assumePod(podInfo(pod), 'a');
+  const node = () => snapshotOf(cache).get('a')!;
+  assert.equal(node().requested.get('cpu'), 1000);
+  assert.ok(cache.isAssumed('default/p'));
+  cache.addPod(onNode(pod, 'a'));
+  assert.equal(cache.isAssumed('default/p'), false);
+  assert.equal(node().requested.get('cpu'), 1000);
+  cache.forgetPod('default/p');
+  assert.equal(node().requested.get('cpu'), 1000, 'a confirmed pod is not forgotten');
+  cache.assumePod(podInfo(makePod('q', { requests: { cpu: '500m' } })), 'a');
+  cache.forgetPod('default/q');
+  assert.equal(node().requested.get('cpu'), 1000);
+  cache.removePod(onNode(pod, 'a'));
+  assert.equal(node().requested.get('cpu'), 0);
+  assert.equal(node().pods.size, 0);
+});
+
+it('keeps pods of a deleted node accounted until they go, but offers the node no more', () => {
+  const cache = cacheWith([makeNode('a'), makeNode('b')], [onNode(makePod('p'), 'a')]);
+  cache.removeNode('a');
+  assert.equal(snapshotOf(cache).nodes.length, 1);
+  assert.equal(snapshotOf(cache).get('a'), undefined);
+  cache.addNode(makeNode('a'));
+  assert.equal(snapshotOf(cache).get('a')!.pods.size, 1);
+});
+
+it('node updates name only the changes that can help pods', () => {
+  const n = makeNode('a');
+  assert.deepEqual(nodeUpdateEvents(n, { ...n, status: { ...n.status, conditions: [{ type: 'Ready', status: 'True' }] } }), []);
+  assert.deepEqual(nodeUpdateEvents(n, { ...n, metadata: { ...n.metadata, labels: { x: 'y' } } }), ['Node/UpdateLabel']);
+  assert.deepEqual(nodeUpdateEvents(n, { ...n, spec: { unschedulable: true } }), ['Node/UpdateTaint']);
+  assert.deepEqual(nodeUpdateEvents(n, { ...n, status: { ...n.status, allocatable: { cpu: '8' } } }), ['Node/UpdateAllocatable']);
+});

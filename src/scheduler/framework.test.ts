@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { cacheWith, makeNode, makePod, onNode, snapshotOf } from '../../test/support/scheduler-fixtures.js';
+import { fitErrorMessage } from './fit-error.js';
+import { Framework, numFeasibleNodesToFind } from './framework.js';
+import { podInfo } from './pod-info.js';
+import { preempt } from './preemption.js';
+import { DEFAULT_PROFILE } from './registry.js';
+
+it('numFeasibleNodesToFind follows upstream’s adaptive percentage', () => {
+  assert.equal(numFeasibleNodesToFind(50), 50);
+  assert.equal(numFeasibleNodesToFind(100), 100);
+  assert.equal(numFeasibleNodesToFind(1000), 420);
+  assert.equal(numFeasibleNodesToFind(5000), 500);
+  assert.equal(numFeasibleNodesToFind(100_000), 5000);
+});
+
+it('words FailedScheduling as upstream, with the preemption summary', () => {
+  const taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+  const cache = cacheWith([makeNode('small', { cpu: '1' }), makeNode('cp1', { taints: [taint] }), makeNode('cp2', { taints: [taint] })]);
+  const snapshot = snapshotOf(cache);
+  const framework = new Framework(DEFAULT_PROFILE);
+  const pod = podInfo(makePod('p', { requests: { cpu: '2' } }));
+  const result = framework.schedule(pod, snapshot);
+  assert.equal(result.kind, 'unschedulable');
+  if (result.kind !== 'unschedulable') return;
+  const outcome = preempt(framework, pod, snapshot, result.diagnosis);
+  assert.equal(outcome.kind, 'none');
+  const message = fitErrorMessage(result.numAllNodes, result.diagnosis, outcome.kind === 'none' ? outcome.message : undefined);
+  assert.equal(
+    message,
+    '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.',
+  );
+  assert.deepEqual([...result.diagnosis.unschedulablePlugins].sort(), ['NodeResourcesFit', 'TaintToleration']);
+});
+
+it('picks the best-scoring feasible node and the cache makes the next pod see it', () => {
+  const cache = cacheWith([makeNode('a', { cpu: '2' }), makeNode('b', { cpu: '2' })], [onNode(makePod('x', { requests: { cpu: '1500m' } }), 'a')]);
+  const framework = new Framework(DEFAULT_PROFILE);
+  const first = framework.schedule(podInfo(makePod('p1', { requests: { cpu: '1' } })), snapshotOf(cache));
+  assert.deepEqual(first.kind === 'scheduled' && first.node, 'b');
+  cache.assumePod(podInfo(makePod('p1', { requests: { cpu: '1' } })), 'b');
+  const second = framework.schedule(podInfo(makePod('p2', { requests: { cpu: '1' } })), snapshotOf(cache));
+  assert.deepEqual(second.kind === 'scheduled' && second.node, 'b');
+  cache.assumePod(podInfo(makePod('p2', { requests: { cpu: '1' } })), 'b');
+  assert.equal(framework.schedule(podInfo(makePod('p3', { requests: { cpu: '1' } })), snapshotOf(cache)).kind, 'unschedulable');
+  cache.forgetPod('default/p2');
+  assert.equal(framework.schedule(podInfo(makePod('p3', { requests: { cpu: '1' } })), snapshotOf(cache)).kind, 'scheduled');
+});
+
+it('preemption picks the node whose victims matter least, reprieving what it can', () => {
+  const prio = (pod: ReturnType<typeof makePod>, priority: number) => ({ ...pod, spec: { ...pod.spec!, priority } });
+  const cache = cacheWith(
+    [makeNode('a', { cpu: '2' }), makeNode('b', { cpu: '2' })],
+    [
+      onNode(prio(makePod('a-low', { requests: { cpu: '1' } }), 10), 'a'),
+      onNode(prio(makePod('a-lower', { requests: { cpu: '500m' } }), 5), 'a'),
+      onNode(prio(makePod('a-tiny', { requests: { cpu: '500m' } }), 1), 'a'),
+      onNode(prio(makePod('b-mid', { requests: { cpu: '2' } }), 50), 'b'),
+    ],
+  );
+  const snapshot = snapshotOf(cache);
+  const framework = new Framework(DEFAULT_PROFILE);
+  const pod = podInfo(prio(makePod('urgent', { requests: { cpu: '1' } }), 100));
+  const result = framework.schedule(pod, snapshot);
+  assert.equal(result.kind, 'unschedulable');
+  if (result.kind !== 'unschedulable') return;
+  const outcome = preempt(framework, pod, snapshot, result.diagnosis);
+  assert.equal(outcome.kind, 'preempt');
+  if (outcome.kind !== 'preempt') return;
+  assert.equal(outcome.candidate.node, 'a');
+  // a-low (most important) is reprieved; the two small pods make room.
+  assert.deepEqual(outcome.candidate.victims.map((v) => v.pod.metadata?.name).sort(), ['a-lower', 'a-tiny']);
+  const never = podInfo({ ...pod.pod, metadata: { ...pod.pod.metadata, name: 'polite' }, spec: { ...pod.pod.spec!, preemptionPolicy: 'Never' } });
+  assert.deepEqual(preempt(framework, never, snapshot, result.diagnosis), { kind: 'none', message: 'preemption: not eligible due to preemptionPolicy=Never.' });
+});
+
+it('preemption waits while victims on the nominated node are still terminating', () => {
+  const low = onNode({ ...makePod('low', { requests: { cpu: '2' } }), metadata: { ...makePod('low').metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }, 'a');
+  const cache = cacheWith([makeNode('a', { cpu: '2' })], [low]);
+  const snapshot = snapshotOf(cache);
+  const framework = new Framework(DEFAULT_PROFILE);
+  const urgent = makePod('urgent', { requests: { cpu: '1' }, priority: 100 });
+  const pod = podInfo({ ...urgent, status: { nominatedNodeName: 'a' } });
+  const result = framework.schedule(pod, snapshot);
+  assert.equal(result.kind, 'unschedulable');
+  if (result.kind !== 'unschedulable') return;
+  assert.deepEqual(preempt(framework, pod, snapshot, result.diagnosis), { kind: 'none', message: 'preemption: not eligible due to a terminating pod on the nominated node.' });
+});

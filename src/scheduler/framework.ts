@@ -1,0 +1,158 @@
+/**
+ * One scheduling attempt for one pod (upstream schedulePod): PreFilter, then Filter over
+ * nodes starting where the last attempt stopped until enough feasible nodes are found
+ * (upstream's adaptive percentageOfNodesToScore), then PreScore, Score, NormalizeScore
+ * and weights, and the highest total wins (ties broken at random). Pure: it reads the
+ * snapshot and returns a decision or the per-node reasons it failed.
+ */
+import type { NodeInfo } from './node-info.js';
+import type { PodInfo } from './pod-info.js';
+import { REGISTRY, type ProfilePlugin } from './registry.js';
+import type { CycleState, NodeScore, Plugin, Snapshot, Status } from './types.js';
+
+export interface Diagnosis {
+  /** Why each rejected node was rejected. */
+  nodeStatus: Map<string, Status>;
+  /** Plugins that rejected the pod somewhere; the events they name can make it schedulable. */
+  unschedulablePlugins: Set<string>;
+  /** Set when a PreFilter rejected the pod for every node. */
+  preFilterMessage?: string;
+}
+
+export type ScheduleResult =
+  | { kind: 'scheduled'; node: string; evaluatedNodes: number; feasibleNodes: number }
+  | { kind: 'unschedulable'; numAllNodes: number; diagnosis: Diagnosis };
+
+const MIN_FEASIBLE_NODES_TO_FIND = 100;
+const MIN_FEASIBLE_NODES_PERCENTAGE = 5;
+
+/** Upstream numFeasibleNodesToFind with the adaptive default percentage. */
+export function numFeasibleNodesToFind(numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  let percentage = Math.trunc(50 - numAllNodes / 125);
+  if (percentage < MIN_FEASIBLE_NODES_PERCENTAGE) percentage = MIN_FEASIBLE_NODES_PERCENTAGE;
+  const n = Math.trunc((numAllNodes * percentage) / 100);
+  return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
+}
+
+interface Weighted {
+  plugin: Plugin;
+  weight: number;
+}
+
+export class Framework {
+  readonly plugins: Plugin[];
+  private readonly preFilters: Plugin[];
+  private readonly filters: Plugin[];
+  private readonly scorers: Weighted[];
+  private nextStartNodeIndex = 0;
+
+  constructor(profile: ProfilePlugin[], registry = REGISTRY, private readonly random: () => number = Math.random) {
+    this.plugins = [];
+    this.scorers = [];
+    for (const p of profile) {
+      const factory = registry[p.name];
+      if (!factory) throw new Error(`scheduler profile names unknown plugin ${p.name}`);
+      const plugin = factory();
+      this.plugins.push(plugin);
+      if (p.weight && plugin.score) this.scorers.push({ plugin, weight: p.weight });
+    }
+    this.preFilters = this.plugins.filter((p) => p.preFilter);
+    this.filters = this.plugins.filter((p) => p.filter);
+  }
+
+  /** Events any plugin cares about, by plugin name. */
+  eventsByPlugin(): Map<string, readonly string[]> {
+    return new Map(this.plugins.map((p) => [p.name, p.events ?? []]));
+  }
+
+  /** Runs the filter plugins on one node; the first rejection wins. */
+  runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
+    for (const plugin of this.filters) {
+      const status = plugin.filter!(state, pod, node);
+      if (status && status.code !== 'Skip') {
+        status.plugin = plugin.name;
+        return status;
+      }
+    }
+    return undefined;
+  }
+
+  /** PreFilter for all plugins; returns a rejection that applies to every node, if any. */
+  runPreFilters(state: CycleState, pod: PodInfo, snapshot: Snapshot): Status | undefined {
+    for (const plugin of this.preFilters) {
+      const status = plugin.preFilter!(state, pod, snapshot);
+      if (status && status.code !== 'Skip') {
+        status.plugin = plugin.name;
+        return status;
+      }
+    }
+    return undefined;
+  }
+
+  schedule(pod: PodInfo, snapshot: Snapshot): ScheduleResult {
+    const nodes = snapshot.nodes;
+    const diagnosis: Diagnosis = { nodeStatus: new Map(), unschedulablePlugins: new Set() };
+    if (nodes.length === 0) return { kind: 'unschedulable', numAllNodes: 0, diagnosis };
+    const state: CycleState = new Map();
+    const pre = this.runPreFilters(state, pod, snapshot);
+    if (pre) {
+      diagnosis.preFilterMessage = pre.reasons.join(', ');
+      diagnosis.unschedulablePlugins.add(pre.plugin!);
+      for (const n of nodes) diagnosis.nodeStatus.set(n.name, pre);
+      return { kind: 'unschedulable', numAllNodes: nodes.length, diagnosis };
+    }
+
+    const want = numFeasibleNodesToFind(nodes.length);
+    const feasible: NodeInfo[] = [];
+    let processed = 0;
+    const start = this.nextStartNodeIndex % nodes.length;
+    for (; processed < nodes.length && feasible.length < want; processed++) {
+      const node = nodes[(start + processed) % nodes.length]!;
+      const status = this.runFilters(state, pod, node);
+      if (!status) feasible.push(node);
+      else {
+        diagnosis.nodeStatus.set(node.name, status);
+        diagnosis.unschedulablePlugins.add(status.plugin!);
+      }
+    }
+    this.nextStartNodeIndex = (start + processed) % nodes.length;
+    if (feasible.length === 0) return { kind: 'unschedulable', numAllNodes: nodes.length, diagnosis };
+    if (feasible.length === 1) return { kind: 'scheduled', node: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1 };
+
+    const totals = this.score(state, pod, feasible, snapshot);
+    return { kind: 'scheduled', node: this.selectHost(totals), evaluatedNodes: processed, feasibleNodes: feasible.length };
+  }
+
+  /** Weighted, normalised totals per feasible node. */
+  score(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot): NodeScore[] {
+    const totals: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    for (const { plugin, weight } of this.scorers) {
+      if (plugin.preScore) {
+        const status = plugin.preScore(state, pod, nodes, snapshot);
+        if (status?.code === 'Skip') continue;
+      }
+      const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score!(state, pod, n) }));
+      plugin.normalizeScore?.(state, pod, scores);
+      for (let i = 0; i < scores.length; i++) totals[i]!.score += scores[i]!.score * weight;
+    }
+    return totals;
+  }
+
+  /** The highest score; among equals, each is picked with equal probability (reservoir sampling). */
+  private selectHost(totals: NodeScore[]): string {
+    let best = totals[0]!;
+    let ties = 1;
+    for (let i = 1; i < totals.length; i++) {
+      const s = totals[i]!;
+      if (s.score > best.score) {
+        best = s;
+        ties = 1;
+      } else if (s.score === best.score) {
+        ties++;
+        if (this.random() * ties < 1) best = s;
+      }
+    }
+    return best.name;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * InterPodAffinity: required pod affinity and anti-affinity of the incoming pod, and the
+ * required anti-affinity of pods already placed against it, all by topology domain
+ * (the value of the term's topologyKey label on the node); preferred terms of both sides
+ * score nodes (existing pods' required affinity counts with weight 1, as upstream's
+ * hardPodAffinityWeight). PreFilter counts matching pods per domain once per cycle, so
+ * the per-node filter is a few map lookups.
+ */
+import type { NodeInfo } from '../../node-info.js';
+import { termMatches, type AffinityTerm, type PodInfo } from '../../pod-info.js';
+import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type Plugin, type Snapshot } from '../../types.js';
+
+export const NAME = 'InterPodAffinity';
+export const ERR_AFFINITY = "node(s) didn't match pod affinity rules";
+export const ERR_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
+export const ERR_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
+const HARD_POD_AFFINITY_WEIGHT = 1;
+
+const pair = (key: string, value: string) => `${key}\u0000${value}`;
+
+interface FilterState {
+  /** Domains where an existing pod's required anti-affinity selects the incoming pod. */
+  existingAnti: Map<string, number>;
+  existingAntiKeys: Set<string>;
+  /** Per incoming required affinity term: matching pods per domain. */
+  affinity: Map<string, number>;
+  anti: Map<string, number>;
+  /** No pod anywhere matches the affinity terms, and the pod matches them itself. */
+  selfAffinityOk: boolean;
+}
+
+interface ScoreState {
+  /** topologyKey → value → score */
+  scores: Map<string, Map<string, number>>;
+}
+
+const FILTER = 'InterPodAffinity/filter';
+const SCORE = 'InterPodAffinity/score';
+
+function add(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
+}
+
+function countExistingAnti(pod: PodInfo, snapshot: Snapshot, out: Map<string, number>, keys: Set<string>): void {
+  for (const { term, nodes } of snapshot.antiAffinityGroups()) {
+    if (!termMatches(term, pod, snapshot.namespaceLabels)) continue;
+    for (const [name, n] of nodes) {
+      const value = snapshot.get(name)?.labels[term.topologyKey];
+      if (value === undefined) continue;
+      add(out, pair(term.topologyKey, value), n);
+      keys.add(term.topologyKey);
+    }
+  }
+}
+
+/** Counts, per domain, placed pods matching every term (upstream counts a pod once per term set). */
+function countIncoming(terms: AffinityTerm[], snapshot: Snapshot, out: Map<string, number>): void {
+  if (terms.length === 0) return;
+  for (const { sample, nodes } of snapshot.podGroups()) {
+    if (!terms.every((t) => termMatches(t, sample, snapshot.namespaceLabels))) continue;
+    for (const [name, n] of nodes) {
+      const labels = snapshot.get(name)?.labels;
+      if (!labels) continue;
+      for (const t of terms) {
+        const value = labels[t.topologyKey];
+        if (value !== undefined) add(out, pair(t.topologyKey, value), n);
+      }
+    }
+  }
+}
+
+/** Counts, per domain, placed pods matching each term. */
+function countIncomingEach(terms: AffinityTerm[], snapshot: Snapshot, out: Map<string, number>): void {
+  if (terms.length === 0) return;
+  for (const { sample, nodes } of snapshot.podGroups()) {
+    for (const t of terms) {
+      if (!termMatches(t, sample, snapshot.namespaceLabels)) continue;
+      for (const [name, n] of nodes) {
+        const value = snapshot.get(name)?.labels[t.topologyKey];
+        if (value !== undefined) add(out, pair(t.topologyKey, value), n);
+      }
+    }
+  }
+}
+
+function preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot): undefined {
+  const s: FilterState = { existingAnti: new Map(), existingAntiKeys: new Set(), affinity: new Map(), anti: new Map(), selfAffinityOk: false };
+  countExistingAnti(pod, snapshot, s.existingAnti, s.existingAntiKeys);
+  countIncoming(pod.requiredAffinity, snapshot, s.affinity);
+  countIncomingEach(pod.requiredAntiAffinity, snapshot, s.anti);
+  s.selfAffinityOk = pod.requiredAffinity.length > 0 && s.affinity.size === 0 && pod.requiredAffinity.every((t) => termMatches(t, pod, snapshot.namespaceLabels));
+  state.set(FILTER, s);
+  return undefined;
+}
+
+function filter(state: CycleState, pod: PodInfo, node: NodeInfo) {
+  const s = state.get(FILTER) as FilterState;
+  if (pod.requiredAffinity.length > 0) {
+    let ok = true;
+    for (const t of pod.requiredAffinity) {
+      const value = node.labels[t.topologyKey];
+      if (value === undefined || !((s.affinity.get(pair(t.topologyKey, value)) ?? 0) > 0)) ok = false;
+    }
+    // The first pod of a group that selects itself may go anywhere the keys exist.
+    if (!ok && !(s.selfAffinityOk && pod.requiredAffinity.every((t) => node.labels[t.topologyKey] !== undefined))) return unresolvable(ERR_AFFINITY);
+  }
+  for (const t of pod.requiredAntiAffinity) {
+    const value = node.labels[t.topologyKey];
+    if (value !== undefined && (s.anti.get(pair(t.topologyKey, value)) ?? 0) > 0) return unschedulable(ERR_ANTI_AFFINITY);
+  }
+  for (const key of s.existingAntiKeys) {
+    const value = node.labels[key];
+    if (value !== undefined && (s.existingAnti.get(pair(key, value)) ?? 0) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
+  }
+  return undefined;
+}
+
+function addScore(scores: Map<string, Map<string, number>>, key: string, value: string, n: number): void {
+  let byValue = scores.get(key);
+  if (!byValue) scores.set(key, (byValue = new Map()));
+  byValue.set(value, (byValue.get(value) ?? 0) + n);
+}
+
+function preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[], snapshot: Snapshot) {
+  const incoming = pod.preferredAffinity.length + pod.preferredAntiAffinity.length > 0;
+  const withTerms = snapshot.nodesWithAffinityPods();
+  if (!incoming && withTerms.length === 0) return skip();
+  const scores = new Map<string, Map<string, number>>();
+  const ns = snapshot.namespaceLabels;
+  if (incoming) {
+    // The incoming pod's preferences, counted over groups of placed pods.
+    const weighted = [...pod.preferredAffinity.map((t) => ({ t, w: t.weight })), ...pod.preferredAntiAffinity.map((t) => ({ t, w: -t.weight }))];
+    for (const { sample, nodes } of snapshot.podGroups()) {
+      for (const { t, w } of weighted) {
+        if (!termMatches(t, sample, ns)) continue;
+        for (const [name, n] of nodes) {
+          const v = snapshot.get(name)?.labels[t.topologyKey];
+          if (v !== undefined) addScore(scores, t.topologyKey, v, w * n);
+        }
+      }
+    }
+  }
+  // Placed pods' terms about the incoming pod.
+  for (const node of withTerms) {
+    for (const existing of node.podsWithAffinity) {
+      for (const t of existing.requiredAffinity) {
+        const v = node.labels[t.topologyKey];
+        if (v !== undefined && termMatches(t, pod, ns)) addScore(scores, t.topologyKey, v, HARD_POD_AFFINITY_WEIGHT);
+      }
+      for (const t of existing.preferredAffinity) {
+        const v = node.labels[t.topologyKey];
+        if (v !== undefined && termMatches(t, pod, ns)) addScore(scores, t.topologyKey, v, t.weight);
+      }
+      for (const t of existing.preferredAntiAffinity) {
+        const v = node.labels[t.topologyKey];
+        if (v !== undefined && termMatches(t, pod, ns)) addScore(scores, t.topologyKey, v, -t.weight);
+      }
+    }
+  }
+  state.set(SCORE, { scores } satisfies ScoreState);
+  return undefined;
+}
+
+export function newInterPodAffinity(): Plugin {
+  return {
+    name: NAME,
+    events: ['Pod/Add', 'Pod/Update', 'Pod/Delete', 'Node/Add', 'Node/UpdateLabel'],
+    preFilter,
+    filter,
+    preScore,
+    score(state, _pod, node) {
+      const { scores } = state.get(SCORE) as ScoreState;
+      let total = 0;
+      for (const [key, byValue] of scores) {
+        const v = node.labels[key];
+        if (v !== undefined) total += byValue.get(v) ?? 0;
+      }
+      return total;
+    },
+    normalizeScore(_state, _pod, scores) {
+      if (scores.length === 0) return;
+      let min = Infinity;
+      let max = -Infinity;
+      for (const s of scores) {
+        min = Math.min(min, s.score);
+        max = Math.max(max, s.score);
+      }
+      const diff = max - min;
+      for (const s of scores) s.score = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (s.score - min)) / diff) : 0;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import { cacheWith, filterAll, makeNode, makePod, onNode, scoreAll, snapshotOf } from '../../../../test/support/scheduler-fixtures.js';
+import { ERR_CONSTRAINTS, ERR_MISSING_LABEL, newPodTopologySpread } from './pod-topology-spread.js';
+
+const nodes = [makeNode('a1', { labels: { zone: 'a' } }), makeNode('a2', { labels: { zone: 'a' } }), makeNode('b1', { labels: { zone: 'b' } }), makeNode('nozone')];
+const existing = [onNode(makePod('x1', {}, { app: 'web' }), 'a1'), onNode(makePod('x2', {}, { app: 'web' }), 'a2')];
+const constraint = (c: Partial<TopologySpreadConstraint> = {}): TopologySpreadConstraint => ({ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } }, ...c });
+
+it('DoNotSchedule: rejects domains that would exceed maxSkew and nodes missing the key', () => {
+  const snap = snapshotOf(cacheWith(nodes, existing));
+  const got = filterAll(newPodTopologySpread(), makePod('p', { topologySpreadConstraints: [constraint()] }, { app: 'web' }), snap);
+  assert.deepEqual(got.get('a1'), { code: 'Unschedulable', reasons: [ERR_CONSTRAINTS] });
+  assert.equal(got.get('b1'), undefined);
+  assert.deepEqual(got.get('nozone'), { code: 'UnschedulableAndUnresolvable', reasons: [ERR_MISSING_LABEL] });
+  const loose = filterAll(newPodTopologySpread(), makePod('q', { topologySpreadConstraints: [constraint({ maxSkew: 3 })] }, { app: 'web' }), snap);
+  assert.equal(loose.get('a1'), undefined);
+});
+
+it('minDomains: fewer eligible domains than required makes the global minimum 0', () => {
+  const snap = snapshotOf(cacheWith(nodes, [...existing, onNode(makePod('x3', {}, { app: 'web' }), 'b1')]));
+  const pod = (minDomains?: number) => makePod('p', { topologySpreadConstraints: [constraint(minDomains ? { minDomains } : {})] }, { app: 'web' });
+  assert.equal(filterAll(newPodTopologySpread(), pod(), snap).get('b1'), undefined);
+  assert.ok(filterAll(newPodTopologySpread(), pod(3), snap).get('b1'));
+});
+
+it('nodeAffinityPolicy Honor leaves nodes the pod cannot use out of the domains', () => {
+  const snap = snapshotOf(cacheWith(nodes, existing));
+  // Only zone a is allowed by the selector, so b does not hold the minimum down.
+  const pod = makePod('p', { nodeSelector: { zone: 'a' }, topologySpreadConstraints: [constraint()] }, { app: 'web' });
+  assert.equal(filterAll(newPodTopologySpread(), pod, snap).get('a1'), undefined);
+});
+
+it('ScheduleAnyway scores less-loaded domains higher', () => {
+  const snap = snapshotOf(cacheWith(nodes, existing));
+  const scores = scoreAll(newPodTopologySpread(), makePod('p', { topologySpreadConstraints: [constraint({ whenUnsatisfiable: 'ScheduleAnyway' })] }, { app: 'web' }), snap);
+  assert.equal(scores.get('b1'), 100);
+  assert.ok(scores.get('a1')! < 100);
+  assert.equal(scores.get('nozone'), 0);
+});
+
+it('two constraints on the same key count their own selectors', () => {
+  const snap = snapshotOf(cacheWith(nodes, [...existing, onNode(makePod('d1', {}, { tier: 'db' }), 'b1')]));
+  const pod = makePod('p', { topologySpreadConstraints: [constraint(), constraint({ labelSelector: { matchLabels: { tier: 'db' } } })] }, { app: 'web', tier: 'db' });
+  const got = filterAll(newPodTopologySpread(), pod, snap);
+  // web: a=2, b=0 → only b; db: a=0, b=1 → only a. No node satisfies both.
+  assert.ok(got.get('a1'));
+  assert.ok(got.get('b1'));
+});

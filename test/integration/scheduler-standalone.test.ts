@@ -1,0 +1,76 @@
+/**
+ * `skiff scheduler` as its own component over HTTPS (runStandalone, as the CLI runs it):
+ * it takes the kube-system/kube-scheduler Lease, schedules pods of a server started with
+ * the scheduler disabled, and serves /healthz and /metrics; a second replica stands by
+ * without scheduling while the first holds the Lease.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { startServer, type RunningServer } from '../../src/cmd/server.js';
+import { runStandalone, type RunningStandalone } from '../../src/cmd/standalone.js';
+import { Client, HttpTransport, RESOURCE_TYPES, type Lease } from '../../src/client/index.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-test-scheduler-standalone-'));
+let server: RunningServer;
+let client: Client;
+let transport: HttpTransport;
+const replicas: RunningStandalone[] = [];
+
+before(async () => {
+  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', serviceCidr: '10.43.0.0/16', tlsSan: [], disableAgent: true, disableScheduler: true, print: () => {} });
+  transport = HttpTransport.fromKubeconfig(server.kubeconfig);
+  client = new Client(transport);
+});
+
+after(async () => {
+  for (const r of replicas) await r.stop();
+  transport?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const replica = () =>
+  runStandalone({ name: 'kube-scheduler', kubeconfig: server.kubeconfig, port: 0, start: (t, logger) => startScheduler({ transport: t, logger }) });
+
+it('a leader-elected scheduler over HTTPS binds pods and serves health and metrics', async () => {
+  const first = await replica();
+  replicas.push(first);
+  await waitFor('first replica leads', async () => first.isLeader());
+  const second = await replica();
+  replicas.push(second);
+
+  const allocatable = { cpu: '2', memory: '4Gi', pods: '110' };
+  const node = await client.create<Node>(RESOURCE_TYPES.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'solo' } });
+  await client.updateStatus<Node>(RESOURCE_TYPES.nodes, { ...node, status: { allocatable, capacity: allocatable } });
+  await client.create<Pod>(RESOURCE_TYPES.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  const bound = await waitFor('pod bound', async () => (await client.get<Pod>(RESOURCE_TYPES.pods, 'p', { namespace: 'default' })).spec?.nodeName);
+  assert.equal(bound, 'solo');
+
+  const lease = await client.get<Lease>(RESOURCE_TYPES.leases, 'kube-scheduler', { namespace: 'kube-system' });
+  assert.equal(lease.spec?.holderIdentity, first.identity);
+  assert.equal(second.isLeader(), false);
+
+  const health = await fetch(`${first.url}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(await health.text(), 'ok');
+  const metrics = await (await fetch(`${first.url}/metrics`)).text();
+  assert.match(metrics, /scheduler_schedule_attempts_total\{result="scheduled",profile="default-scheduler"\} 1/);
+  assert.match(metrics, /scheduler_pending_pods\{queue="active"\} 0/);
+  assert.match(metrics, /leader_election_master_status\{name="kube-scheduler"\} 1/);
+  assert.match(await (await fetch(`${second.url}/metrics`)).text(), /leader_election_master_status\{name="kube-scheduler"\} 0/);
+});

@@ -1,0 +1,209 @@
+/**
+ * The scheduler in `skiff server` (in-process, its own identity) against a real API
+ * server on SQLite: the test plays the nodes' part by creating Node objects, and checks
+ * that pods land where they fit — never over capacity, respecting taints, node and pod
+ * (anti-)affinity and topology spread — that a pod fitting nowhere gets upstream's
+ * FailedScheduling wording and PodScheduled=False, and is scheduled once a fitting node
+ * is added; pods for another schedulerName stay pending.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { startServer, type RunningServer } from '../../src/cmd/server.js';
+import { Client, HttpTransport, RESOURCE_TYPES, type CoreEvent } from '../../src/client/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-test-scheduler-'));
+let server: RunningServer;
+let client: Client;
+let transport: HttpTransport;
+
+before(async () => {
+  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', serviceCidr: '10.43.0.0/16', tlsSan: [], disableAgent: true, print: () => {} });
+  transport = HttpTransport.fromKubeconfig(server.kubeconfig);
+  client = new Client(transport);
+});
+
+after(async () => {
+  transport?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function node(name: string, opts: { cpu?: string; memory?: string; pods?: string; labels?: Record<string, string>; taints?: Node['spec'] extends infer S ? S extends { taints?: infer T } ? T : never : never } = {}): Node {
+  const allocatable = { cpu: opts.cpu ?? '4', memory: opts.memory ?? '8Gi', pods: opts.pods ?? '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...opts.labels } },
+    spec: opts.taints ? { taints: opts.taints } : {},
+    status: { allocatable, capacity: allocatable, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+async function createNode(n: Node): Promise<void> {
+  const created = await client.create<Node>(RESOURCE_TYPES.nodes, n);
+  // Status is a subresource: write allocatable/capacity/conditions through it.
+  await client.updateStatus<Node>(RESOURCE_TYPES.nodes, { ...created, status: n.status });
+}
+
+function pod(name: string, ns: string, spec: Partial<Pod['spec']> & { cpu?: string; memory?: string } = {}, labels: Record<string, string> = {}): Pod {
+  const { cpu, memory, ...rest } = spec;
+  const requests: Record<string, string> = {};
+  if (cpu) requests['cpu'] = cpu;
+  if (memory) requests['memory'] = memory;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels },
+    spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests } }], ...rest },
+  };
+}
+
+async function createNamespace(name: string): Promise<void> {
+  await client.create(RESOURCE_TYPES.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+const getPod = (ns: string, name: string) => client.get<Pod>(RESOURCE_TYPES.pods, name, { namespace: ns });
+const nodeOf = async (ns: string, name: string) => (await getPod(ns, name)).spec?.nodeName;
+
+async function events(ns: string, podName: string): Promise<CoreEvent[]> {
+  const list = await client.list<CoreEvent>(RESOURCE_TYPES.events, { namespace: ns });
+  return list.items.filter((e) => e.involvedObject.name === podName);
+}
+
+describe('scheduler', () => {
+  it('places pods on nodes that fit, never over capacity, and reports pods that fit nowhere', async () => {
+    await createNamespace('fit');
+    await createNode(node('fit-a', { cpu: '2', labels: { pool: 'fit' } }));
+    await createNode(node('fit-b', { cpu: '2', labels: { pool: 'fit' } }));
+    const names = ['p0', 'p1', 'p2', 'p3', 'p4'];
+    for (const n of names) await client.create(RESOURCE_TYPES.pods, pod(n, 'fit', { cpu: '900m', nodeSelector: { pool: 'fit' } }));
+    // 4 × 900m fit on two 2-cpu nodes; the fifth does not.
+    const placed = await waitFor('4 pods bound', async () => {
+      const list = await client.list<Pod>(RESOURCE_TYPES.pods, { namespace: 'fit' });
+      const bound = list.items.filter((p) => p.spec?.nodeName);
+      return bound.length >= 4 ? bound : undefined;
+    });
+    const perNode = new Map<string, number>();
+    for (const p of placed) perNode.set(p.spec!.nodeName!, (perNode.get(p.spec!.nodeName!) ?? 0) + 1);
+    assert.deepEqual([...perNode.values()].sort(), [2, 2]);
+    const pending = (await client.list<Pod>(RESOURCE_TYPES.pods, { namespace: 'fit' })).items.find((p) => !p.spec?.nodeName)!;
+    const name = pending.metadata!.name!;
+    const failed = await waitFor('FailedScheduling event', async () => (await events('fit', name)).find((e) => e.reason === 'FailedScheduling'));
+    assert.equal(failed.type, 'Warning');
+    assert.match(failed.message!, /^0\/\d+ nodes are available: .*2 Insufficient cpu.*\. preemption: 0\/\d+ nodes are available: .*No preemption victims found for incoming pod.*\.$/);
+    const cond = await waitFor('PodScheduled=False', async () => (await getPod('fit', name)).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'));
+    assert.equal(cond.reason, 'Unschedulable');
+    const ok = await waitFor('Scheduled event', async () => (await events('fit', names[0]!)).find((e) => e.reason === 'Scheduled'));
+    assert.match(ok.message!, /^Successfully assigned fit\/p0 to fit-[ab]$/);
+
+    // A fitting node arrives: the waiting pod is scheduled by that event.
+    await createNode(node('fit-c', { cpu: '2', labels: { pool: 'fit' } }));
+    assert.equal(await waitFor('pending pod bound to the new node', () => nodeOf('fit', name)), 'fit-c');
+  });
+
+  it('respects taints and tolerations with the upstream wording', async () => {
+    await createNamespace('taints');
+    await createNode(node('taint-a', { labels: { pool: 'taint' }, taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }));
+    await client.create(RESOURCE_TYPES.pods, pod('plain', 'taints', { nodeSelector: { pool: 'taint' } }));
+    await client.create(RESOURCE_TYPES.pods, pod('tolerant', 'taints', { nodeSelector: { pool: 'taint' }, tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }] }));
+    assert.equal(await waitFor('tolerant pod bound', () => nodeOf('taints', 'tolerant')), 'taint-a');
+    const failed = await waitFor('FailedScheduling', async () => (await events('taints', 'plain')).find((e) => e.reason === 'FailedScheduling'));
+    assert.match(failed.message!, /1 node\(s\) had untolerated taint \{node-role\.kubernetes\.io\/control-plane: \}/);
+    assert.match(failed.message!, /Preemption is not helpful for scheduling\.$/);
+  });
+
+  it('respects pod anti-affinity, affinity and topology spread', async () => {
+    await createNamespace('aff');
+    for (const z of ['z1', 'z2']) for (const i of [1, 2]) await createNode(node(`aff-${z}-${i}`, { labels: { pool: 'aff', zone: z } }));
+    const anti = (n: string) =>
+      pod(n, 'aff', {
+        nodeSelector: { pool: 'aff' },
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { app: 'anti' } } }] } },
+      }, { app: 'anti' });
+    for (const n of ['a1', 'a2', 'a3']) await client.create(RESOURCE_TYPES.pods, anti(n));
+    const zones = await waitFor('two anti pods bound', async () => {
+      const nodes = await Promise.all(['a1', 'a2', 'a3'].map((n) => nodeOf('aff', n)));
+      return nodes.filter(Boolean).length >= 2 ? nodes : undefined;
+    });
+    const bound = zones.filter((n): n is string => !!n).map((n) => n.split('-')[1]);
+    assert.equal(new Set(bound).size, bound.length, 'at most one anti pod per zone');
+    const waiting = ['a1', 'a2', 'a3'][zones.findIndex((n) => !n)]!;
+    const failed = await waitFor('anti-affinity FailedScheduling', async () => (await events('aff', waiting)).find((e) => e.reason === 'FailedScheduling'));
+    assert.match(failed.message!, /node\(s\) didn't match pod anti-affinity rules/);
+
+    // Affinity: follows the pod labelled app=anchor to its zone.
+    await client.create(RESOURCE_TYPES.pods, pod('anchor', 'aff', { nodeSelector: { pool: 'aff' } }, { app: 'anchor' }));
+    const anchorNode = await waitFor('anchor bound', () => nodeOf('aff', 'anchor'));
+    await client.create(
+      RESOURCE_TYPES.pods,
+      pod('follower', 'aff', { nodeSelector: { pool: 'aff' }, affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { app: 'anchor' } } }] } } }),
+    );
+    const followerNode = await waitFor('follower bound', () => nodeOf('aff', 'follower'));
+    assert.equal(followerNode.split('-')[1], anchorNode.split('-')[1]);
+
+    // Spread: 4 pods, maxSkew 1 over zones → 2 per zone.
+    for (let i = 0; i < 4; i++) {
+      await client.create(
+        RESOURCE_TYPES.pods,
+        pod(`s${i}`, 'aff', { nodeSelector: { pool: 'aff' }, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }] }, { app: 'spread' }),
+      );
+    }
+    const spread = await waitFor('spread pods bound', async () => {
+      const nodes = await Promise.all([0, 1, 2, 3].map((i) => nodeOf('aff', `s${i}`)));
+      return nodes.every(Boolean) ? (nodes as string[]) : undefined;
+    });
+    const perZone = new Map<string, number>();
+    for (const n of spread) perZone.set(n.split('-')[1]!, (perZone.get(n.split('-')[1]!) ?? 0) + 1);
+    assert.deepEqual([...perZone.values()], [2, 2]);
+  });
+
+  it('preempts a lower-priority pod, nominating the node, and binds once the victim is gone', async () => {
+    await createNamespace('pre');
+    await createNode(node('pre-a', { cpu: '1', labels: { pool: 'pre' } }));
+    await client.create(RESOURCE_TYPES.pods, pod('low', 'pre', { cpu: '800m', nodeSelector: { pool: 'pre' }, priority: 1 }));
+    assert.equal(await waitFor('low bound', () => nodeOf('pre', 'low')), 'pre-a');
+    await client.create(RESOURCE_TYPES.pods, pod('high', 'pre', { cpu: '800m', nodeSelector: { pool: 'pre' }, priority: 1000 }));
+    const nominated = await waitFor('nominatedNodeName', async () => (await getPod('pre', 'high')).status?.nominatedNodeName);
+    assert.equal(nominated, 'pre-a');
+    const preempted = await waitFor('Preempted event', async () => (await events('pre', 'low')).find((e) => e.reason === 'Preempted'));
+    const high = await getPod('pre', 'high');
+    assert.equal(preempted.message, `Preempted by pod ${high.metadata!.uid} on node pre-a`);
+    // Playing the kubelet: the victim's containers stop and its deletion completes.
+    await client.delete(RESOURCE_TYPES.pods, 'low', { namespace: 'pre', gracePeriodSeconds: 0 }).catch(() => undefined);
+    assert.equal(await waitFor('high bound', () => nodeOf('pre', 'high')), 'pre-a');
+  });
+
+  it('leaves pods for another schedulerName pending', async () => {
+    await createNamespace('other');
+    await client.create(RESOURCE_TYPES.pods, pod('mine', 'other', { nodeSelector: { pool: 'fit' } }));
+    await client.create(RESOURCE_TYPES.pods, pod('theirs', 'other', { nodeSelector: { pool: 'fit' }, schedulerName: 'my-scheduler' }));
+    await waitFor('default-scheduler pod bound', () => nodeOf('other', 'mine'));
+    // Once a later pod is bound, the other scheduler's pod has certainly been seen and skipped.
+    await client.create(RESOURCE_TYPES.pods, pod('later', 'other', { nodeSelector: { pool: 'fit' } }));
+    await waitFor('later pod bound', () => nodeOf('other', 'later'));
+    assert.equal(await nodeOf('other', 'theirs'), undefined);
+    assert.equal((await events('other', 'theirs')).length, 0);
+  });
+
+  it('shows the scheduler in componentstatuses', async () => {
+    const cs = await waitFor('scheduler Healthy', async () => {
+      const got = await client.call<{ conditions?: { type: string; status: string }[] }>('GET', '/api/v1/componentstatuses/scheduler');
+      return got.conditions?.some((c) => c.type === 'Healthy' && c.status === 'True') ? got : undefined;
+    });
+    assert.ok(cs);
+  });
+});
