@@ -1,9 +1,10 @@
 /**
- * What every cluster has from its first start: the four system namespaces and the
+ * What every cluster has from its first start: the four system namespaces, the two system PriorityClasses and the
  * `kubernetes` Service in `default` (first address of the service CIDR) with
  * Endpoints pointing at this API server. Idempotent: later starts only correct the
  * Endpoints to the current address and port.
  */
+import { SYSTEM_PRIORITY_CLASSES } from './admission/priority.js';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import type { Registry } from './registry/registry.js';
@@ -43,4 +44,8 @@ export async function bootstrapCluster(registry: Registry, options: { serviceCid
   await registry.core('endpoints').store.guaranteedUpdate('default', 'kubernetes', '', {}, undefined, (current) => ({ ...current, subsets: endpoints['subsets'] }), {
     createIfMissing: () => endpoints,
   });
+  const priorityClasses = registry.find('scheduling.k8s.io', 'v1', 'priorityclasses')!.store;
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    await createIfMissing(() => priorityClasses.create('', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority' }));
+  }
 }

@@ -30,32 +30,26 @@ export async function bindPod(ctx: ResourceContext, res: Response, namespace: st
   const refused = (why: string) => conflict({ group: '', resource: 'pods/binding', name: podName }, why);
   const preUid = body.metadata?.uid;
   const preVersion = body.metadata?.resourceVersion;
-  const options = { dryRun };
+  const options = { dryRun, withStatus: true };
+  const now = rfc3339(ctx.now());
+  // One write: nodeName and the PodScheduled condition together.
   await pods.guaranteedUpdate(namespace, podName, '', options, preVersion, (current) => {
-      if (preUid && current.metadata.uid !== preUid) throw refused(`Precondition failed: UID in precondition: ${preUid}, UID in object meta: ${current.metadata.uid ?? ''}`);
-      if (current.metadata.deletionTimestamp) throw refused(`pod ${podName} is being deleted, cannot be assigned to a host`);
-      const spec = (current['spec'] ?? {}) as { nodeName?: string; schedulingGates?: unknown[] };
-      if (spec.nodeName) throw refused(`pod ${podName} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
-      if (spec.schedulingGates?.length) throw refused(`pod ${podName} has non-empty .spec.schedulingGates`);
-      spec.nodeName = node;
-      const annotations = body.metadata?.annotations;
-      if (annotations && Object.keys(annotations).length) current.metadata.annotations = { ...current.metadata.annotations, ...annotations };
-      return current as KubeObject;
-    });
-  if (!dryRun) {
-    // The spec write keeps status (status is its own subresource); mark scheduled there.
-    const now = rfc3339(ctx.now());
-    await pods.guaranteedUpdate(namespace, podName, 'status', {}, undefined, (current) => {
-      const status = { ...((current['status'] ?? {}) as Obj) };
-      const conditions = [...((status['conditions'] ?? []) as Obj[])];
-      const i = conditions.findIndex((c) => c['type'] === 'PodScheduled');
-      if (i >= 0 && conditions[i]!['status'] === 'True') return current as KubeObject;
-      const condition = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now };
-      if (i >= 0) conditions[i] = condition;
-      else conditions.push(condition);
-      status['conditions'] = conditions;
-      return { ...current, status } as KubeObject;
-    });
-  }
+    if (preUid && current.metadata.uid !== preUid) throw refused(`Precondition failed: UID in precondition: ${preUid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+    if (current.metadata.deletionTimestamp) throw refused(`pod ${podName} is being deleted, cannot be assigned to a host`);
+    const spec = (current['spec'] ?? {}) as { nodeName?: string; schedulingGates?: unknown[] };
+    if (spec.nodeName) throw refused(`pod ${podName} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
+    if (spec.schedulingGates?.length) throw refused(`pod ${podName} has non-empty .spec.schedulingGates`);
+    spec.nodeName = node;
+    const annotations = body.metadata?.annotations;
+    if (annotations && Object.keys(annotations).length) current.metadata.annotations = { ...current.metadata.annotations, ...annotations };
+    const status = { ...((current['status'] ?? {}) as Obj) };
+    const conditions = [...((status['conditions'] ?? []) as Obj[])];
+    const i = conditions.findIndex((c) => c['type'] === 'PodScheduled');
+    const condition = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now };
+    if (i >= 0) conditions[i] = condition;
+    else conditions.push(condition);
+    status['conditions'] = conditions;
+    return { ...current, status } as KubeObject;
+  });
   writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

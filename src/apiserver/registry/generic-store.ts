@@ -35,6 +35,11 @@ export interface WriteOptions {
   fieldManager?: string | undefined;
   /** The object's managedFields were already set by a server-side apply: do not track again. */
   applied?: boolean;
+  /**
+   * A server-internal write of spec and status together (pods/binding sets nodeName and
+   * PodScheduled in one update, as upstream's BindingREST does); never from a request body.
+   */
+  withStatus?: boolean;
 }
 
 export interface DeleteOptions {
@@ -329,7 +334,7 @@ export class GenericStore {
       }
       const innerPrecondition = next.metadata.resourceVersion;
       if (innerPrecondition && innerPrecondition !== current.metadata.resourceVersion) throw conflict(this.ref(name), OBJECT_MODIFIED);
-      this.prepareUpdate(next, current, subresource);
+      this.prepareUpdate(next, current, subresource, options.withStatus ?? false);
       if (!options.applied) this.fields.trackWrite(next, current, options.fieldManager ?? 'unknown', subresource);
       if (isNoOp(next, current)) return { object: current, created: false };
       // A terminating object whose last finalizer is gone is deleted, not updated.
@@ -363,7 +368,7 @@ export class GenericStore {
   }
 
   /** System metadata is the server's; the strategy splits spec from status. */
-  private prepareUpdate(next: StoredObject, current: StoredObject, subresource: string): void {
+  private prepareUpdate(next: StoredObject, current: StoredObject, subresource: string, withStatus: boolean): void {
     const meta = next.metadata;
     const old = current.metadata;
     const errors: FieldError[] = [];
@@ -384,7 +389,7 @@ export class GenericStore {
       Object.assign(next, cloneJson(current));
       if (status === undefined) delete next['status'];
       else next['status'] = status;
-    } else if (this.hasStatus) {
+    } else if (this.hasStatus && !withStatus) {
       // Writes to the main resource leave status alone.
       if (current['status'] === undefined) delete next['status'];
       else next['status'] = cloneJson(current['status']);

@@ -9,6 +9,9 @@ import { WatchCache } from '../watch-cache.js';
 import { GenericStore } from './generic-store.js';
 import { strategyFor } from './strategies.js';
 import { ServiceAllocator } from './core/service-allocation.js';
+import { ApiError } from '../../api/errors.js';
+import { everything } from './filter.js';
+import { priorityAdmission, type PriorityClassLike, type PriorityClassSource } from '../admission/priority.js';
 
 export interface ServedResource {
   info: ResourceInfo;
@@ -25,11 +28,27 @@ export class Registry {
     for (const info of RESOURCES) {
       // Reviews and bindings are answered by handlers, never stored.
       if (info.virtual) continue;
-      const hooks = info.group === '' && info.kind === 'Service' ? serviceHooks : {};
+      const hooks = info.group === '' && info.kind === 'Service' ? serviceHooks : info.group === '' && info.kind === 'Pod' ? priorityAdmission(this.priorityClasses()) : {};
       const store = new GenericStore(storage, info, strategyFor(info), now, hooks);
       const cache = new WatchCache(storage, { prefix: store.prefix(''), decode: (kv) => store.decode(kv) }, logger.child({ resource: info.plural }));
       this.byPath.set(`${info.group}/${info.version}/${info.plural}`, { info, store, cache });
     }
+  }
+
+  /** PriorityClasses as pod admission reads them (looked up when a pod is created). */
+  private priorityClasses(): PriorityClassSource {
+    const store = () => this.find('scheduling.k8s.io', 'v1', 'priorityclasses')!.store;
+    return {
+      get: async (name) => {
+        try {
+          return (await store().get('', name)) as PriorityClassLike;
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 404) return undefined;
+          throw err;
+        }
+      },
+      list: async () => (await store().list('', { filter: everything })).items as PriorityClassLike[],
+    };
   }
 
   find(group: string, version: string, plural: string): ServedResource | undefined {
