@@ -244,14 +244,28 @@ export interface StartSkiffOptions {
   apiOnly?: boolean;
 }
 
+/**
+ * `SKIFF_E2E_DATASTORE=etcd` runs the in-process server on a fresh etcd of its own
+ * (test/e2e/on-etcd.test.ts runs the kubectl and client suites that way); the default
+ * is SQLite in the temp dir.
+ */
+async function e2eDatastore(): Promise<{ dsn?: string; stop(): Promise<void> }> {
+  if (process.env['SKIFF_E2E_DATASTORE'] !== 'etcd') return { stop: async () => {} };
+  const { startEtcd } = await import('./etcd-server.js');
+  const etcd = await startEtcd({ name: 'e2e' });
+  return { dsn: `etcd://${new URL(etcd.endpoint).host}`, stop: () => etcd.stop() };
+}
+
 /** Starts the API server in this process on a free loopback port, data under a fresh temp dir. */
 export async function startSkiff(label = 'e2e', options: StartSkiffOptions = {}): Promise<SkiffEnv> {
   cleanStaleTempDirs();
   const { startServer } = await import('../../src/cmd/server.js');
   const dir = makeTempDir(label);
   const dataDir = join(dir, 'data');
+  const store = await e2eDatastore();
   try {
     const server = await startServer({
+      ...(store.dsn ? { datastore: store.dsn } : {}),
       dataDir,
       port: 0,
       bindAddress: '127.0.0.1',
@@ -273,11 +287,13 @@ export async function startSkiff(label = 'e2e', options: StartSkiffOptions = {})
         try {
           await server.stop();
         } finally {
+          await store.stop();
           rmSync(dir, { recursive: true, force: true });
         }
       },
     };
   } catch (err) {
+    await store.stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
