@@ -661,7 +661,7 @@ before(async () => {
   savedWarningListeners = process.listeners('warning');
   process.removeAllListeners('warning');
   process.on('warning', countWarning);
-  env = await startSkiff('fuzz');
+  env = await startSkiff('fuzz', { apiOnly: true });
   creds = credentials(env.kubeconfig);
   connection = new Connection();
   agent = new Agent({ keepAlive: true, maxSockets: 8 });

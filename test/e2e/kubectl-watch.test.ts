@@ -12,7 +12,7 @@ let env: SkiffEnv;
 const NS = 'e2e-watch';
 
 before(async () => {
-  env = await startSkiff('watch');
+  env = await startSkiff('watch', { apiOnly: true });
   await applyFixture(env.kubectl, ['-f', '-'], namespaceManifest([NS]));
   await applyFixture(env.kubectl, ['-f', manifest('deployment.yaml'), '-f', manifest('configmap.yaml'), '-n', NS]);
 });
