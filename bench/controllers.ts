@@ -7,18 +7,13 @@
  * Target: all 1,000 pods created ≤ 3 s. BENCH_REPLICAS changes the size; BENCH_DEBUG=1
  * prints the controllers' warnings (conflicts, 429s).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { ApiServer } from '../src/apiserver/server.js';
-import { ensureClusterPki } from '../src/apiserver/pki/index.js';
-import { openBackend } from '../src/storage/open.js';
-import { Client, InProcessTransport, InformerFactory, RESOURCE_TYPES, createInProcessIdentity } from '../src/client/index.js';
+import { InformerFactory, RESOURCE_TYPES } from '../src/client/index.js';
 import { startControllerManager } from '../src/controllers/manager.js';
 import { createLogger, silentLogger } from '../src/util/logger.js';
 import { NodeSimulator } from '../test/support/node-simulator.js';
+import { startInProcessCluster } from '../test/support/in-process-cluster.js';
 import { log, nowMs, round } from './lib/measure.js';
 
 const REPLICAS = Number(process.env['BENCH_REPLICAS'] ?? 1000);
@@ -35,29 +30,10 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 
 export async function run(): Promise<void> {
   log(`# controllers: a ${REPLICAS.toLocaleString('en')}-replica Deployment (in-process cluster, SQLite, simulated nodes)`);
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-controllers-'));
   const figures: Record<string, number> = {};
-  const pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  const storage = await openBackend(`sqlite://${join(dir, 'state.db')}`);
-  const admin = createInProcessIdentity('bench-admin');
-  const cm = createInProcessIdentity('system:kube-controller-manager');
-  const server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: new Map([
-      [admin.token, admin.user],
-      [cm.token, cm.user],
-    ]),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  const client = new Client(new InProcessTransport(server.serve.bind(server), admin));
-  const manager = await startControllerManager({ transport: new InProcessTransport(server.serve.bind(server), cm), logger: process.env['BENCH_DEBUG'] ? createLogger('controller-manager') : silentLogger });
+  const cluster = await startInProcessCluster({ label: 'bench-controllers', user: 'bench-admin', users: ['system:kube-controller-manager'] });
+  const { client } = cluster;
+  const manager = await startControllerManager({ transport: cluster.transport('system:kube-controller-manager'), logger: process.env['BENCH_DEBUG'] ? createLogger('controller-manager') : silentLogger });
   const sim = await NodeSimulator.start({ client, nodes: Math.ceil(REPLICAS / 100), bind: true, workers: 32, capacity: { pods: '250' } });
   const informers = new InformerFactory(client, { namespace: NS, logger: silentLogger });
   const pods = informers.informerFor<Pod>(RESOURCE_TYPES.pods, { labelSelector: 'app=bench' });
@@ -106,9 +82,7 @@ export async function run(): Promise<void> {
     await informers.stop();
     await sim.stop();
     await manager.stop();
-    await server.stop();
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cluster.stop();
   }
   const ratio = round(TARGET_CREATED_S / figures['created_s']!, 2);
   log('\n## against targets');

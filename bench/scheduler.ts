@@ -10,20 +10,15 @@
  * also run through the framework and cache alone (no API, no binding writes) to show
  * how much of the time is the scheduling algorithm itself.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { ApiServer } from '../src/apiserver/server.js';
-import { ensureClusterPki } from '../src/apiserver/pki/index.js';
-import { openBackend } from '../src/storage/open.js';
-import { Client, InProcessTransport, RESOURCE_TYPES, createInProcessIdentity } from '../src/client/index.js';
+import { RESOURCE_TYPES } from '../src/client/index.js';
 import { startScheduler } from '../src/scheduler/index.js';
 import { SchedulerCache } from '../src/scheduler/cache.js';
 import { Framework } from '../src/scheduler/framework.js';
 import { podInfo } from '../src/scheduler/pod-info.js';
 import { DEFAULT_PROFILE } from '../src/scheduler/registry.js';
 import { silentLogger } from '../src/util/logger.js';
+import { startInProcessCluster } from '../test/support/in-process-cluster.js';
 import { log, nowMs, round } from './lib/measure.js';
 
 const NODES = Number(process.env['BENCH_NODES'] ?? 5000);
@@ -82,27 +77,8 @@ function algorithmOnly(scenario: string): number {
 }
 
 async function runScenario(scenario: string): Promise<{ podsPerSecond: number; seconds: number; unschedulable: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-scheduler-'));
-  const pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  const storage = await openBackend(`sqlite://${join(dir, 'state.db')}`);
-  const admin = createInProcessIdentity('bench-admin');
-  const sched = createInProcessIdentity('system:kube-scheduler');
-  const server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: new Map([
-      [admin.token, admin.user],
-      [sched.token, sched.user],
-    ]),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  const client = new Client(new InProcessTransport(server.serve.bind(server), admin));
+  const cluster = await startInProcessCluster({ label: 'bench-scheduler', user: 'bench-admin', users: ['system:kube-scheduler'] });
+  const { client } = cluster;
   let running: ReturnType<typeof startScheduler> | undefined;
   try {
     const tSetup = nowMs();
@@ -114,7 +90,7 @@ async function runScenario(scenario: string): Promise<{ podsPerSecond: number; s
     await parallel(PODS, (i) => client.create<Pod>(RESOURCE_TYPES.pods, benchPod(scenario, i)));
     log(`${scenario}: ${NODES} nodes and ${PODS} pending pods created in ${round((nowMs() - tSetup) / 1000, 1)} s`);
 
-    running = startScheduler({ transport: new InProcessTransport(server.serve.bind(server), sched), logger: silentLogger });
+    running = startScheduler({ transport: cluster.transport('system:kube-scheduler'), logger: silentLogger });
     const scheduler = running.scheduler;
     while (!running.healthy()) await new Promise((r) => setTimeout(r, 5));
     const t0 = nowMs();
@@ -128,9 +104,7 @@ async function runScenario(scenario: string): Promise<{ podsPerSecond: number; s
     return { podsPerSecond: PODS / seconds, seconds, unschedulable: await count('unschedulable') };
   } finally {
     await running?.stop();
-    await server.stop();
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cluster.stop();
   }
 }
 

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { runStandalone, type StandaloneOptions } from '../cmd/standalone.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/index.js';
+import { checkPort, parsePort, stopOnSignals } from './long-running.js';
 
 interface Flags {
   kubeconfig: string;
@@ -19,11 +20,11 @@ function register(program: Command, command: string, description: string, defaul
     .command(command)
     .description(description)
     .requiredOption('--kubeconfig <file>', 'kubeconfig naming the API server and credentials')
-    .option('--port <port>', 'plain-HTTP port for /healthz and /metrics', (v) => Number.parseInt(v, 10), defaultPort)
+    .option('--port <port>', 'plain-HTTP port for /healthz and /metrics', parsePort, defaultPort)
     .option('--bind-address <ip>', 'address for /healthz and /metrics', '127.0.0.1')
     .option('--no-leader-elect', 'run without leader election (only one replica may run)')
     .action(async (opts: Flags) => {
-      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
+      checkPort(opts.port);
       const running = await runStandalone({
         name,
         kubeconfig: opts.kubeconfig,
@@ -35,18 +36,7 @@ function register(program: Command, command: string, description: string, defaul
         onLeadershipLost: () => process.exit(1),
       });
       process.stdout.write(`${command} ${running.identity}: health and metrics on ${running.url}\n`);
-      const shutdown = (signal: string) => {
-        process.stdout.write(`\n${signal}: shutting down\n`);
-        running.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`shutdown failed: ${String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignals(running);
     });
 }
 

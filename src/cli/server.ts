@@ -4,13 +4,14 @@
 import type { Command } from 'commander';
 import { startServer } from '../cmd/server.js';
 import { defaultDataDir } from './defaults.js';
+import { checkPort, parsePort, stopOnSignals } from './long-running.js';
 
 export function registerServerCommand(program: Command): void {
   program
     .command('server')
     .description('run the control plane: API server on SQLite (default) or etcd')
     .option('--data-dir <dir>', 'where certificates, kubeconfig and the SQLite store live', defaultDataDir())
-    .option('--port <port>', 'HTTPS port of the API server', (v) => Number.parseInt(v, 10), 6443)
+    .option('--port <port>', 'HTTPS port of the API server', parsePort, 6443)
     .option('--bind-address <ip>', 'address to listen on', '127.0.0.1')
     .option('--datastore <dsn>', 'sqlite:///path/state.db (default: in the data dir) or etcd://host:port[,host:port]')
     .option('--service-cidr <cidr>', 'range of Service cluster IPs', '10.43.0.0/16')
@@ -20,19 +21,8 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-controllers', 'run no controllers in this process', false)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
     .action(async (opts: { dataDir: string; port: number; bindAddress: string; datastore?: string; serviceCidr: string; tokenFile?: string; tlsSan: string[]; disableAgent: boolean; disableControllers: boolean; disableScheduler: boolean }) => {
-      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
+      checkPort(opts.port);
       const running = await startServer(opts);
-      const shutdown = (signal: string) => {
-        process.stdout.write(`\n${signal}: shutting down\n`);
-        running.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`shutdown failed: ${String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignals(running);
     });
 }

@@ -7,51 +7,30 @@
  * /bindings, the other pod write that is not a plain update.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { ensureClusterPki, writeKubeconfig } from '../../src/apiserver/pki/index.js';
-import { openBackend } from '../../src/storage/open.js';
-import type { Backend } from '../../src/storage/backend.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { writeKubeconfig } from '../../src/apiserver/pki/index.js';
 import { ApiClient } from '../support/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
 
 type Obj = Record<string, any>;
 
-const dir = mkdtempSync(join(tmpdir(), 'skiff-test-eviction-'));
-let storage: Backend;
-let server: ApiServer;
+let cluster: InProcessCluster;
 let api: ApiClient;
 const NS = 'default';
 const PODS = `/api/v1/namespaces/${NS}/pods`;
 const PDBS = `/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets`;
 
 before(async () => {
-  const pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  storage = await openBackend(`sqlite://${join(dir, 'state.db')}`);
-  server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeKubeconfig(kubeconfig, { server: server.url, pki });
+  cluster = await startInProcessCluster({ label: 'test-eviction' });
+  const kubeconfig = join(cluster.dir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, { server: cluster.server.url, pki: cluster.pki });
   api = new ApiClient(kubeconfig);
 });
 
 after(async () => {
   api?.close();
-  await server?.stop();
-  await storage?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 /** A pod in the given phase (Running and Ready by default), labelled for a budget. */

@@ -7,14 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { ensureClusterPki } from '../../src/apiserver/pki/index.js';
-import { openBackend } from '../../src/storage/open.js';
-import type { Backend } from '../../src/storage/backend.js';
 import { ApiError } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/object.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -24,46 +17,22 @@ import {
   InformerFactory,
   RESOURCE_TYPES,
   WorkQueue,
-  createInProcessIdentity,
   fieldIndex,
   isTombstone,
   objectKey,
   runController,
   type Dispatch,
 } from '../../src/client/index.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'skiff-test-client-inproc-'));
-const identity = createInProcessIdentity('system:apiserver');
-let storage: Backend;
-let pki: Awaited<ReturnType<typeof ensureClusterPki>>;
-const servers: ApiServer[] = [];
-
-async function newServer(): Promise<ApiServer> {
-  const server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: new Map([[identity.token, identity.user]]),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  servers.push(server);
-  return server;
-}
+let cluster: InProcessCluster;
 
 before(async () => {
-  pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  storage = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: false });
+  cluster = await startInProcessCluster({ label: 'test-client-inproc', autoCompaction: false });
 });
 
 after(async () => {
-  for (const s of servers) await s.stop();
-  await storage?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 const NS = 'default';
@@ -79,8 +48,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
 
 describe('InProcessTransport into ApiServer.serve', () => {
   it('goes through authentication: the in-process token is accepted, any other refused with 401', async () => {
-    const server = await newServer();
-    const client = new Client(new InProcessTransport(server.serve.bind(server), identity));
+    const { server, client } = cluster;
     const created = await client.create(RESOURCE_TYPES.configmaps, cm('auth-1'));
     assert.equal(created.metadata?.name, 'auth-1');
     const stranger = new Client(new InProcessTransport(server.serve.bind(server), { token: 'not-a-token' }));
@@ -90,7 +58,7 @@ describe('InProcessTransport into ApiServer.serve', () => {
   });
 
   it('an informer relists after 410 Gone when history it needs was compacted away', { timeout: 60_000 }, async () => {
-    const first = await newServer();
+    const first = await cluster.startApiServer();
     // The dispatch target can change under the transport, as when a server is replaced.
     let target: Dispatch = first.serve.bind(first);
     const down: Dispatch = async (_req: IncomingMessage, res: ServerResponse) => {
@@ -101,7 +69,7 @@ describe('InProcessTransport into ApiServer.serve', () => {
     const transport = new InProcessTransport((req, res) => {
       if (req.method === 'GET' && !(req.url ?? '').includes('watch=true') && (req.url ?? '').startsWith('/api/v1/namespaces/default/configmaps?')) lists.push(req.url!);
       return target(req, res);
-    }, identity);
+    }, cluster.identity);
     const client = new Client(transport);
     for (const n of ['keep', 'doomed']) await client.create(RESOURCE_TYPES.configmaps, cm(n));
 
@@ -123,15 +91,15 @@ describe('InProcessTransport into ApiServer.serve', () => {
     // and the store is compacted past the informer's resourceVersion.
     target = down;
     await first.stop();
-    const second = await newServer();
-    const writer = new Client(new InProcessTransport(second.serve.bind(second), identity));
+    const second = await cluster.startApiServer();
+    const writer = new Client(new InProcessTransport(second.serve.bind(second), cluster.identity));
     await writer.delete(RESOURCE_TYPES.configmaps, 'doomed', { namespace: NS });
     const keep = await writer.get(RESOURCE_TYPES.configmaps, 'keep', { namespace: NS });
     await writer.update(RESOURCE_TYPES.configmaps, { ...keep, data: { k: 'v2' } });
     await writer.create(RESOURCE_TYPES.configmaps, cm('newcomer'));
-    const revision = await storage.currentRevision();
-    await storage.compact(revision);
-    assert.ok(seenRv < (await storage.compactRevision()), 'the informer’s resourceVersion is compacted');
+    const revision = await cluster.storage.currentRevision();
+    await cluster.storage.compact(revision);
+    assert.ok(seenRv < (await cluster.storage.compactRevision()), 'the informer’s resourceVersion is compacted');
     target = second.serve.bind(second);
 
     await waitFor('the relist', () => log.length >= 3);
@@ -148,8 +116,8 @@ describe('InProcessTransport into ApiServer.serve', () => {
   });
 
   it('a controller’s queue folds changes made during a reconcile into one more reconcile, never two at once', { timeout: 60_000 }, async () => {
-    const server = await newServer();
-    const client = new Client(new InProcessTransport(server.serve.bind(server), identity));
+    const server = await cluster.startApiServer();
+    const client = new Client(new InProcessTransport(server.serve.bind(server), cluster.identity));
     const factory = new InformerFactory(client, { logger: silentLogger });
     const configmaps = factory.informerFor(RESOURCE_TYPES.configmaps, { namespace: NS, indexers: { value: fieldIndex('data.k') } });
     const queue = new WorkQueue<string>();

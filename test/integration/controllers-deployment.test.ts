@@ -8,51 +8,25 @@
  * a stuck rollout reports ProgressDeadlineExceeded; a resize mid-rollout is proportional.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { ensureClusterPki } from '../../src/apiserver/pki/index.js';
-import { openBackend } from '../../src/storage/open.js';
-import type { Backend } from '../../src/storage/backend.js';
-import { Client, InProcessTransport, RESOURCE_TYPES, createInProcessIdentity } from '../../src/client/index.js';
+import { RESOURCE_TYPES, type Client } from '../../src/client/index.js';
 import { startControllerManager, type ControllerManager } from '../../src/controllers/manager.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'skiff-test-deploy-'));
 const NS = 'default';
-let storage: Backend;
-let server: ApiServer;
+let cluster: InProcessCluster;
 let manager: ControllerManager;
 let sim: NodeSimulator;
 let client: Client;
 
 before(async () => {
-  const pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  storage = await openBackend(`sqlite://${join(dir, 'state.db')}`);
-  const admin = createInProcessIdentity('test-admin');
-  const controllers = createInProcessIdentity('system:kube-controller-manager');
-  server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: new Map([
-      [admin.token, admin.user],
-      [controllers.token, controllers.user],
-    ]),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  client = new Client(new InProcessTransport(server.serve.bind(server), admin));
-  manager = await startControllerManager({ transport: new InProcessTransport(server.serve.bind(server), controllers), logger: silentLogger });
+  cluster = await startInProcessCluster({ label: 'test-deploy', user: 'test-admin', users: ['system:kube-controller-manager'] });
+  client = cluster.client;
+  manager = await startControllerManager({ transport: cluster.transport('system:kube-controller-manager'), logger: silentLogger });
   // Pods labelled sim-ready=false are bound but never become ready: a stuck rollout.
   sim = await NodeSimulator.start({ client, nodes: 3, bind: true, autoReady: (pod) => pod.metadata?.labels?.['sim-ready'] !== 'false' });
 });
@@ -60,9 +34,7 @@ before(async () => {
 after(async () => {
   await sim?.stop();
   await manager?.stop();
-  await server?.stop();
-  await storage?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {

@@ -4,49 +4,26 @@
  * creation and writes their IPs and readiness through pods/status.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { ensureClusterPki } from '../../src/apiserver/pki/index.js';
-import { openBackend } from '../../src/storage/open.js';
-import type { Backend } from '../../src/storage/backend.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { Client, InProcessTransport, InformerFactory, RESOURCE_TYPES, createInProcessIdentity, isNotFound, type RunningController } from '../../src/client/index.js';
+import { type Client, RESOURCE_TYPES, isNotFound, type RunningController } from '../../src/client/index.js';
 import { startEndpointsController } from '../../src/controllers/endpoints/endpoints-controller.js';
 import { startEndpointSliceController } from '../../src/controllers/endpointslice/endpointslice-controller.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'skiff-test-endpoints-'));
-const identity = createInProcessIdentity('system:apiserver');
-let storage: Backend;
-let server: ApiServer;
+let cluster: InProcessCluster;
 let client: Client;
-let informers: InformerFactory;
 let controllers: RunningController[] = [];
 
 const NS = 'default';
 const { pods: PODS, services: SERVICES, endpoints: ENDPOINTS, endpointslices: SLICES } = RESOURCE_TYPES;
 
 before(async () => {
-  const pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  storage = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: false });
-  server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: new Map([[identity.token, identity.user]]),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  client = new Client(new InProcessTransport(server.serve.bind(server), identity));
-  informers = new InformerFactory(client, { logger: silentLogger });
+  cluster = await startInProcessCluster({ label: 'test-endpoints', autoCompaction: false });
+  client = cluster.client;
+  const informers = cluster.informers;
   controllers = [
     startEndpointsController({ client, informers, logger: silentLogger }),
     startEndpointSliceController({ client, informers, logger: silentLogger, apiServerEndpoints: [{ ip: '127.0.0.1', port: 6443 }] }),
@@ -57,10 +34,7 @@ before(async () => {
 
 after(async () => {
   for (const c of controllers) await c.stop();
-  await informers?.stop();
-  await server?.stop();
-  await storage?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {

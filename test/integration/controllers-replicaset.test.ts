@@ -6,70 +6,42 @@
  * fields (with minReadySeconds), and the same over the older ReplicationController.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod, ReplicationController } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { ensureClusterPki } from '../../src/apiserver/pki/index.js';
-import { openBackend } from '../../src/storage/open.js';
-import { Client, InProcessTransport, RESOURCE_TYPES, createInProcessIdentity } from '../../src/client/index.js';
+import { RESOURCE_TYPES, type Client } from '../../src/client/index.js';
 import { startControllerManager, type ControllerManager } from '../../src/controllers/manager.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
 
-const dirs: string[] = [];
 const NS = 'default';
-const stops: (() => Promise<void>)[] = [];
+const clusters: InProcessCluster[] = [];
 let manager: ControllerManager;
 let sim: NodeSimulator;
 let client: Client;
 
-/** An API server on SQLite in a temp dir; the transports of an admin and of the controller manager. */
-async function startApi(): Promise<{ admin: InProcessTransport; controllers: InProcessTransport }> {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-test-rs-'));
-  dirs.push(dir);
-  const pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  const storage = await openBackend(`sqlite://${join(dir, 'state.db')}`);
-  const admin = createInProcessIdentity('test-admin');
-  const controllers = createInProcessIdentity('system:kube-controller-manager');
-  const server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: new Map([
-      [admin.token, admin.user],
-      [controllers.token, controllers.user],
-    ]),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  stops.push(async () => {
-    await server.stop();
-    await storage.close();
-  });
-  return { admin: new InProcessTransport(server.serve.bind(server), admin), controllers: new InProcessTransport(server.serve.bind(server), controllers) };
+const CONTROLLER_MANAGER = 'system:kube-controller-manager';
+
+/** An API server on SQLite in a temp dir, with an admin client and a token for the controller manager. */
+async function startCluster(): Promise<InProcessCluster> {
+  const cluster = await startInProcessCluster({ label: 'test-rs', user: 'test-admin', users: [CONTROLLER_MANAGER] });
+  clusters.push(cluster);
+  return cluster;
 }
 
 before(async () => {
-  const api = await startApi();
-  client = new Client(api.admin);
-  manager = await startControllerManager({ transport: api.controllers, logger: silentLogger });
+  const cluster = await startCluster();
+  client = cluster.client;
+  manager = await startControllerManager({ transport: cluster.transport(CONTROLLER_MANAGER), logger: silentLogger });
   sim = await NodeSimulator.start({ client, nodes: 3, bind: true });
 });
 
 after(async () => {
   await sim?.stop();
   await manager?.stop();
-  for (const stop of stops.reverse()) await stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const cluster of clusters.reverse()) await cluster.stop();
 });
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -233,12 +205,13 @@ describe('ReplicationController controller', () => {
 
 describe('controller manager leader election', () => {
   it('runs controllers only in the Lease holder, and hands over when it stops', { timeout: 120_000 }, async () => {
-    const api = await startApi();
-    const admin = new Client(api.admin);
+    const cluster = await startCluster();
+    const admin = cluster.client;
+    const transport = cluster.transport(CONTROLLER_MANAGER);
     const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250 };
-    const a = await startControllerManager({ transport: api.controllers, logger: silentLogger, controllers: ['replicaset'], leaderElection: { identity: 'cm-a', ...timings } });
+    const a = await startControllerManager({ transport, logger: silentLogger, controllers: ['replicaset'], leaderElection: { identity: 'cm-a', ...timings } });
     await waitFor('a leader', async () => a.isLeader());
-    const b = await startControllerManager({ transport: api.controllers, logger: silentLogger, controllers: ['replicaset'], leaderElection: { identity: 'cm-b', ...timings } });
+    const b = await startControllerManager({ transport, logger: silentLogger, controllers: ['replicaset'], leaderElection: { identity: 'cm-b', ...timings } });
     const lease = await admin.get<Lease>(RESOURCE_TYPES.leases, 'kube-controller-manager', { namespace: 'kube-system' });
     assert.equal(lease.spec?.holderIdentity, 'cm-a');
     assert.equal(b.isLeader(), false);

@@ -4,44 +4,21 @@
  * deleted; a terminating namespace is left alone.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { ensureClusterPki } from '../../src/apiserver/pki/index.js';
-import { openBackend } from '../../src/storage/open.js';
-import type { Backend } from '../../src/storage/backend.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { Client, InProcessTransport, InformerFactory, RESOURCE_TYPES, createInProcessIdentity, isNotFound, type RunningController } from '../../src/client/index.js';
+import { type Client, RESOURCE_TYPES, isNotFound, type RunningController } from '../../src/client/index.js';
 import { startServiceAccountController } from '../../src/controllers/serviceaccount/serviceaccount-controller.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'skiff-test-sa-'));
-const identity = createInProcessIdentity('system:apiserver');
-let storage: Backend;
-let server: ApiServer;
+let cluster: InProcessCluster;
 let client: Client;
-let informers: InformerFactory;
 let controller: RunningController;
 
 before(async () => {
-  const pki = await ensureClusterPki(dir, { serviceIp: '10.43.0.1' });
-  storage = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: false });
-  server = new ApiServer({
-    storage,
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
-    verifyClientCertificate: (cert) => pki.verifyClientCertificate(cert),
-    tokens: new Map([[identity.token, identity.user]]),
-    bindAddress: '127.0.0.1',
-    port: 0,
-    advertiseAddress: '127.0.0.1',
-    serviceCidr: '10.43.0.0/16',
-    logger: silentLogger,
-  });
-  await server.start();
-  client = new Client(new InProcessTransport(server.serve.bind(server), identity));
-  informers = new InformerFactory(client, { logger: silentLogger });
+  cluster = await startInProcessCluster({ label: 'test-sa', autoCompaction: false });
+  client = cluster.client;
+  const informers = cluster.informers;
   controller = startServiceAccountController({ client, informers, logger: silentLogger });
   informers.start();
   assert.equal(await controller.started, true);
@@ -49,10 +26,7 @@ before(async () => {
 
 after(async () => {
   await controller?.stop();
-  await informers?.stop();
-  await server?.stop();
-  await storage?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {

@@ -5,33 +5,25 @@
  * without scheduling while the first holds the Lease.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { startServer, type RunningServer } from '../../src/cmd/server.js';
 import { runStandalone, type RunningStandalone } from '../../src/cmd/standalone.js';
-import { Client, HttpTransport, RESOURCE_TYPES, type Lease } from '../../src/client/index.js';
+import { RESOURCE_TYPES, type Client, type Lease } from '../../src/client/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
+import { startInProcessServer, type InProcessServer } from '../support/in-process-cluster.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'skiff-test-scheduler-standalone-'));
-let server: RunningServer;
+let cluster: InProcessServer;
 let client: Client;
-let transport: HttpTransport;
 const replicas: RunningStandalone[] = [];
 
 before(async () => {
-  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', serviceCidr: '10.43.0.0/16', tlsSan: [], disableAgent: true, disableScheduler: true, print: () => {} });
-  transport = HttpTransport.fromKubeconfig(server.kubeconfig);
-  client = new Client(transport);
+  cluster = await startInProcessServer({ label: 'test-scheduler-standalone', disableScheduler: true });
+  client = cluster.client;
 });
 
 after(async () => {
   for (const r of replicas) await r.stop();
-  transport?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -45,7 +37,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined | fal
 }
 
 const replica = () =>
-  runStandalone({ name: 'kube-scheduler', kubeconfig: server.kubeconfig, port: 0, start: (t, logger) => startScheduler({ transport: t, logger }) });
+  runStandalone({ name: 'kube-scheduler', kubeconfig: cluster.server.kubeconfig, port: 0, start: (t, logger) => startScheduler({ transport: t, logger }) });
 
 it('a leader-elected scheduler over HTTPS binds pods and serves health and metrics', async () => {
   const first = await replica();

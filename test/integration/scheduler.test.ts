@@ -7,29 +7,21 @@
  * is added; pods for another schedulerName stay pending.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { startServer, type RunningServer } from '../../src/cmd/server.js';
-import { Client, HttpTransport, RESOURCE_TYPES, type CoreEvent } from '../../src/client/index.js';
+import { RESOURCE_TYPES, resourceType, type Client, type CoreEvent } from '../../src/client/index.js';
+import { startInProcessServer, type InProcessServer } from '../support/in-process-cluster.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'skiff-test-scheduler-'));
-let server: RunningServer;
+let cluster: InProcessServer;
 let client: Client;
-let transport: HttpTransport;
 
 before(async () => {
-  server = await startServer({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', serviceCidr: '10.43.0.0/16', tlsSan: [], disableAgent: true, print: () => {} });
-  transport = HttpTransport.fromKubeconfig(server.kubeconfig);
-  client = new Client(transport);
+  cluster = await startInProcessServer({ label: 'test-scheduler' });
+  client = cluster.client;
 });
 
 after(async () => {
-  transport?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -174,9 +166,14 @@ describe('scheduler', () => {
   it('preempts a lower-priority pod, nominating the node, and binds once the victim is gone', async () => {
     await createNamespace('pre');
     await createNode(node('pre-a', { cpu: '1', labels: { pool: 'pre' } }));
-    await client.create(RESOURCE_TYPES.pods, pod('low', 'pre', { cpu: '800m', nodeSelector: { pool: 'pre' }, priority: 1 }));
+    // Priority comes from PriorityClasses through admission, as upstream.
+    const priorityClasses = resourceType('scheduling.k8s.io', 'v1', 'priorityclasses');
+    for (const [name, value] of [['pre-low', 1], ['pre-high', 1000]] as const) {
+      await client.create(priorityClasses, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value });
+    }
+    await client.create(RESOURCE_TYPES.pods, pod('low', 'pre', { cpu: '800m', nodeSelector: { pool: 'pre' }, priorityClassName: 'pre-low' }));
     assert.equal(await waitFor('low bound', () => nodeOf('pre', 'low')), 'pre-a');
-    await client.create(RESOURCE_TYPES.pods, pod('high', 'pre', { cpu: '800m', nodeSelector: { pool: 'pre' }, priority: 1000 }));
+    await client.create(RESOURCE_TYPES.pods, pod('high', 'pre', { cpu: '800m', nodeSelector: { pool: 'pre' }, priorityClassName: 'pre-high' }));
     const nominated = await waitFor('nominatedNodeName', async () => (await getPod('pre', 'high')).status?.nominatedNodeName);
     assert.equal(nominated, 'pre-a');
     const preempted = await waitFor('Preempted event', async () => (await events('pre', 'low')).find((e) => e.reason === 'Preempted'));

@@ -4,9 +4,9 @@
  * deletes it with its Service. Services without a selector have user-managed Endpoints
  * and are left alone (the `kubernetes` Service's are kept by the API server).
  */
-import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { Endpoints } from 'kubernetes-types/core/v1.js';
 import { jsonEqual } from '../../api/object.js';
-import { matchLabels, selectorFromSet } from '../../api/labels.js';
+import { selectorFromSet } from '../../api/labels.js';
 import {
   Client,
   InformerFactory,
@@ -18,11 +18,11 @@ import {
   runController,
   splitKey,
   type RunningController,
-  type SharedInformer,
 } from '../../client/index.js';
 import type { Logger } from '../../util/logger.js';
 import { OVER_CAPACITY_ANNOTATION, desiredLabels, desiredSubsets, truncateSubsets } from './endpoints.js';
 import { hasSelector } from './pod-endpoints.js';
+import { watchServicesAndPods } from './service-pods.js';
 
 export interface EndpointsControllerOptions {
   client: Client;
@@ -31,39 +31,13 @@ export interface EndpointsControllerOptions {
   workers?: number;
 }
 
-/** Keys of the selector services in the pod's namespace that select it (by any of its label sets). */
-export function servicesForPod(services: SharedInformer<Service>, pod: Pod, ...labelSets: (Record<string, string> | undefined)[]): string[] {
-  const namespace = pod.metadata?.namespace;
-  if (!namespace) return [];
-  return services
-    .lister()
-    .namespace(namespace)
-    .list()
-    .filter((svc) => hasSelector(svc) && labelSets.some((labels) => matchLabels(selectorFromSet(svc.spec!.selector), labels)))
-    .map(objectKey);
-}
-
 export function startEndpointsController(options: EndpointsControllerOptions): RunningController {
   const { client, informers, logger } = options;
   const queue = new WorkQueue<string>();
-  const services = informers.informerFor<Service>(RESOURCE_TYPES.services);
-  const pods = informers.informerFor<Pod>(RESOURCE_TYPES.pods);
+  const enqueue = (key: string) => queue.add(key);
+  const { services, pods } = watchServicesAndPods(informers, enqueue);
   const endpoints = informers.informerFor<Endpoints>(RESOURCE_TYPES.endpoints);
 
-  const enqueue = (key: string) => queue.add(key);
-  services.addEventHandler({
-    onAdd: (svc) => enqueue(objectKey(svc)),
-    onUpdate: (_old, svc) => enqueue(objectKey(svc)),
-    onDelete: (value) => enqueue(objectKey(deletedObject(value))),
-  });
-  pods.addEventHandler({
-    onAdd: (pod) => servicesForPod(services, pod, pod.metadata?.labels).forEach(enqueue),
-    onUpdate: (old, pod) => servicesForPod(services, pod, old.metadata?.labels, pod.metadata?.labels).forEach(enqueue),
-    onDelete: (value) => {
-      const pod = deletedObject(value);
-      servicesForPod(services, pod, pod.metadata?.labels).forEach(enqueue);
-    },
-  });
   // Someone else changed or deleted Endpoints we own: put them right.
   const repair = (ep: Endpoints) => {
     const svc = services.lister().get(objectKey(ep));

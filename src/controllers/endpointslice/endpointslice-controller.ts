@@ -6,7 +6,6 @@
  * Given `apiServerEndpoints`, it also keeps `default/kubernetes`'s slice pointing at
  * the API servers, as upstream's API server does for its own Service.
  */
-import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { jsonEqual } from '../../api/object.js';
 import { selectorFromSet } from '../../api/labels.js';
@@ -17,14 +16,13 @@ import {
   WorkQueue,
   deletedObject,
   isNotFound,
-  objectKey,
   runController,
   splitKey,
   type RunningController,
 } from '../../client/index.js';
 import type { Logger } from '../../util/logger.js';
-import { servicesForPod } from '../endpoints/endpoints-controller.js';
 import { hasSelector } from '../endpoints/pod-endpoints.js';
+import { watchServicesAndPods } from '../endpoints/service-pods.js';
 import { CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, desiredGroups, reconcileSlices } from './slices.js';
 import { apiServerSlice } from './kubernetes-service.js';
 import { SliceTracker } from './slice-tracker.js';
@@ -45,24 +43,10 @@ export interface EndpointSliceControllerOptions {
 export function startEndpointSliceController(options: EndpointSliceControllerOptions): RunningController {
   const { client, informers, logger } = options;
   const queue = new WorkQueue<string>();
-  const services = informers.informerFor<Service>(RESOURCE_TYPES.services);
-  const pods = informers.informerFor<Pod>(RESOURCE_TYPES.pods);
+  const enqueue = (key: string) => queue.add(key);
+  const { services, pods } = watchServicesAndPods(informers, enqueue);
   const slices = informers.informerFor<EndpointSlice>(SLICES);
 
-  const enqueue = (key: string) => queue.add(key);
-  services.addEventHandler({
-    onAdd: (svc) => enqueue(objectKey(svc)),
-    onUpdate: (_old, svc) => enqueue(objectKey(svc)),
-    onDelete: (value) => enqueue(objectKey(deletedObject(value))),
-  });
-  pods.addEventHandler({
-    onAdd: (pod) => servicesForPod(services, pod, pod.metadata?.labels).forEach(enqueue),
-    onUpdate: (old, pod) => servicesForPod(services, pod, old.metadata?.labels, pod.metadata?.labels).forEach(enqueue),
-    onDelete: (value) => {
-      const pod = deletedObject(value);
-      servicesForPod(services, pod, pod.metadata?.labels).forEach(enqueue);
-    },
-  });
   const sliceChanged = (slice: EndpointSlice) => {
     const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (service && slice.metadata?.namespace) enqueue(`${slice.metadata.namespace}/${service}`);

@@ -1,0 +1,29 @@
+/**
+ * What the long-running commands (`skiff server`, `scheduler`, `controller-manager`)
+ * share: reading and checking `--port`, and stopping cleanly on SIGTERM or SIGINT.
+ */
+
+/** Commander's parser for `--port`; `checkPort` rejects what is not a port number. */
+export function parsePort(value: string): number {
+  return Number.parseInt(value, 10);
+}
+
+export function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${port} is not a port number`);
+}
+
+/** On the first SIGTERM or SIGINT, stops `running` and exits: 0 once stopped, 1 if stopping failed. */
+export function stopOnSignals(running: { stop(): Promise<void> }): void {
+  const shutdown = (signal: string) => {
+    process.stdout.write(`\n${signal}: shutting down\n`);
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
