@@ -116,6 +116,13 @@ async function rawEtcdPuts(endpoint: string): Promise<number> {
 }
 
 export async function run(): Promise<void> {
+  await runServerBench();
+  // Per-request costs of the body formats and patch kinds the server decodes.
+  await (await import('./protobuf.js')).run();
+  await (await import('./apply.js')).run();
+}
+
+async function runServerBench(): Promise<void> {
   log('# apiserver benchmark');
   log('building dist/ …');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });

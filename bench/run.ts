@@ -7,6 +7,7 @@ const groups: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   storage: () => import('./storage.js'),
   apiserver: () => import('./apiserver.js'),
   protobuf: () => import('./protobuf.js'),
+  apply: () => import('./apply.js'),
   scheduler: () => import('./scheduler.js'),
   controllers: () => import('./controllers.js'),
 };
@@ -18,7 +19,9 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
-for (const name of wanted.length ? wanted : Object.keys(groups)) {
+/** Groups the apiserver group also runs: by name only, so a full run does them once. */
+const PART_OF_APISERVER = new Set(['protobuf', 'apply']);
+for (const name of wanted.length ? wanted : Object.keys(groups).filter((g) => !PART_OF_APISERVER.has(g))) {
   const group = await groups[name]!();
   await group.run();
 }
