@@ -570,6 +570,15 @@ describe('kubectl create <subcommand> (kubectl 1.32 sends protobuf bodies)', () 
     assert.equal(hpa.spec.minReplicas, 2);
     assert.equal(hpa.spec.maxReplicas, 5);
     assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'proto-scaled' });
+    // Posted as autoscaling/v1, served as v2 (the preferred version) with the CPU target as a metric…
+    assert.equal(hpa.apiVersion, 'autoscaling/v2');
+    assert.deepEqual(hpa.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
+    assert.equal(hpa.spec.targetCPUUtilizationPercentage, undefined);
+    // …and as v1 with the v1 field.
+    const v1 = await getObj('horizontalpodautoscalers.v1.autoscaling', 'proto-scaled', PROTO_NS);
+    assert.equal(v1.apiVersion, 'autoscaling/v1');
+    assert.equal(v1.spec.targetCPUUtilizationPercentage, 60);
+    assert.equal(v1.spec.metrics, undefined);
   });
 
   it('over HTTPS: a captured kubectl body is created; malformed bodies get 400 and unknown kinds 415, as Status', async () => {

@@ -42,6 +42,17 @@ export interface WriteOptions {
   withStatus?: boolean;
 }
 
+/**
+ * A resource served in one version and stored in another (autoscaling/v1
+ * HorizontalPodAutoscalers are stored as autoscaling/v2): objects are converted on the
+ * way to storage and back.
+ */
+export interface VersionConversion {
+  storageApiVersion: string;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+}
+
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
@@ -92,6 +103,7 @@ export class GenericStore {
     readonly strategy: Strategy,
     private readonly now: () => Date = () => new Date(),
     private readonly hooks: StoreHooks = {},
+    private readonly conversion?: VersionConversion,
   ) {
     const storageOf = info.storageResource ?? { group: info.group, resource: info.plural };
     this.keyRoot = `/registry/${storageOf.group || 'core'}/${storageOf.resource}/`;
@@ -116,7 +128,8 @@ export class GenericStore {
 
   /** Decodes a stored value, stamping the revision as resourceVersion. */
   decode(kv: Pick<KeyValue, 'value' | 'modRevision'>): StoredObject {
-    const obj = JSON.parse(Buffer.from(kv.value).toString('utf8')) as StoredObject;
+    let obj = JSON.parse(Buffer.from(kv.value).toString('utf8')) as StoredObject;
+    if (this.conversion && obj.apiVersion !== apiVersionOf(this.info)) obj = this.conversion.fromStorage(obj) as StoredObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
     // Stored objects carry the storage version; serve this resource's version.
     obj.apiVersion = apiVersionOf(this.info);
@@ -129,7 +142,8 @@ export class GenericStore {
    * revision is the resourceVersion). The fixed opening lets `rawJson` serve an object
    * without parsing it.
    */
-  private encode(obj: StoredObject): Buffer {
+  private encode(served: StoredObject): Buffer {
+    const obj = this.conversion ? (this.conversion.toStorage(served) as StoredObject) : served;
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
     const { apiVersion, kind, metadata: _m, ...rest } = obj;
     void _rv;

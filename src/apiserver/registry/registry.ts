@@ -10,6 +10,8 @@ import { GenericStore } from './generic-store.js';
 import { strategyFor } from './strategies.js';
 import { ServiceAllocator } from './core/service-allocation.js';
 import { ApiError } from '../../api/errors.js';
+import { hpaV1ToV2, hpaV2ToV1 } from '../../api/conversion/hpa.js';
+import type { VersionConversion } from './generic-store.js';
 import { everything } from './filter.js';
 import { priorityAdmission, type PriorityClassLike, type PriorityClassSource } from '../admission/priority.js';
 
@@ -17,6 +19,17 @@ export interface ServedResource {
   info: ResourceInfo;
   store: GenericStore;
   cache: WatchCache;
+}
+
+/** Served versions stored in another version. */
+function conversionFor(info: ResourceInfo): VersionConversion | undefined {
+  if (info.group === 'autoscaling' && info.kind === 'HorizontalPodAutoscaler') {
+    // Stored as v2; objects an older Skiff stored through v1 are read as v2 too.
+    return info.version === 'v1'
+      ? { storageApiVersion: 'autoscaling/v2', toStorage: hpaV1ToV2, fromStorage: (o) => (o.apiVersion === 'autoscaling/v2' ? hpaV2ToV1(o) : o) }
+      : { storageApiVersion: 'autoscaling/v2', toStorage: (o) => o, fromStorage: (o) => (o.apiVersion === 'autoscaling/v1' ? hpaV1ToV2(o) : o) };
+  }
+  return undefined;
 }
 
 export class Registry {
@@ -29,7 +42,7 @@ export class Registry {
       // Reviews and bindings are answered by handlers, never stored.
       if (info.virtual) continue;
       const hooks = info.group === '' && info.kind === 'Service' ? serviceHooks : info.group === '' && info.kind === 'Pod' ? priorityAdmission(this.priorityClasses()) : {};
-      const store = new GenericStore(storage, info, strategyFor(info), now, hooks);
+      const store = new GenericStore(storage, info, strategyFor(info), now, hooks, conversionFor(info));
       const cache = new WatchCache(storage, { prefix: store.prefix(''), decode: (kv) => store.decode(kv) }, logger.child({ resource: info.plural }));
       this.byPath.set(`${info.group}/${info.version}/${info.plural}`, { info, store, cache });
     }
