@@ -62,32 +62,41 @@ export async function serveWatch(ctx: ResourceContext, req: Request, res: Respon
   (res as { flushHeaders?: () => void }).flushHeaders?.();
 
   let lastRevision = fromRevision ?? served.cache.currentRevision;
-  const timers: NodeJS.Timeout[] = [];
+  let timeout: NodeJS.Timeout | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
   const finish = () => {
-    for (const t of timers) clearTimeout(t);
+    clearTimeout(timeout);
+    clearTimeout(bookmarkTimer);
     stream.close();
   };
   // A closed connection shows on the response (on Node 20 the request closes as soon as its body ends).
   res.on('close', finish);
-  timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  timeout = setTimeout(finish, timeoutSeconds * 1000);
   if (bookmarks) {
     const tick = () => {
-      if (!stream.isEnded && stream.size === 0) {
+      if (stream.isEnded) return; // finished: no more bookmarks, no more timers
+      if (stream.size === 0) {
         const bookmark = { kind: served.info.kind, apiVersion: apiVersionOf(served.info), metadata: { resourceVersion: String(Math.max(lastRevision, served.cache.currentRevision)) } };
         writeChunk(res, encode('BOOKMARK', bookmark));
       }
-      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+      bookmarkTimer = setTimeout(tick, BOOKMARK_INTERVAL_MS);
     };
-    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    bookmarkTimer = setTimeout(tick, BOOKMARK_INTERVAL_MS);
   }
   try {
     for await (const event of stream) {
       lastRevision = event.revision;
       if (!writeChunk(res, encode(event.type, event.object))) {
         // Wait for the client to take what was written before sending more.
+        // Both listeners go once either fires: a long watch waits here many times.
         await new Promise<void>((resolve) => {
-          res.once('drain', () => resolve());
-          res.once('close', () => resolve());
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
         });
       }
       if (ctx.shuttingDown()) break;
