@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../api/errors.js';
+import { ApiError, tooManyRequests } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import { Client } from './client.js';
-import { FakeTransport } from './fake-transport.js';
+import { FakeTransport, statusResponse } from './fake-transport.js';
 import { RESOURCE_TYPES, resourcePath, resourceType, resourceTypeForKind } from './resource.js';
 
 const cm = (name: string, data: Record<string, string> = { k: 'v' }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data });
@@ -70,5 +70,25 @@ describe('Client', () => {
     await client.update(RESOURCE_TYPES.configmaps, { ...first, data: { k: '2' } });
     await assert.rejects(done, (err: unknown) => err instanceof ApiError && err.code === 410);
     assert.deepEqual(seen, ['ADDED a', 'MODIFIED a']);
+  });
+});
+
+describe('Client retries throttled requests', () => {
+  it('waits Retry-After on 429 and tries again, giving up after maxRetries', async () => {
+    const transport = new FakeTransport();
+    let refusals = 2;
+    transport.intercept = () => {
+      if (refusals-- <= 0) return undefined;
+      const res = statusResponse(tooManyRequests('too many requests, please try again later', 3));
+      return { ...res, headers: { ...res.headers, 'retry-after': '3' } };
+    };
+    const waits: number[] = [];
+    const client = new Client(transport, { sleep: async (ms) => void waits.push(ms), maxRetries: 3 });
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } };
+    await client.create(RESOURCE_TYPES.configmaps, cm);
+    assert.deepEqual(waits, [3000, 3000]);
+    refusals = 10;
+    await assert.rejects(client.get(RESOURCE_TYPES.configmaps, 'x', { namespace: 'default' }), (err: unknown) => (err as { code?: number }).code === 429);
+    assert.equal(waits.length, 5);
   });
 });

@@ -58,6 +58,10 @@ export interface DeleteOptions {
 export interface ClientOptions {
   /** Default fieldManager for writes (upstream clients send their program name). */
   fieldManager?: string;
+  /** How often a 429 answer is retried after its Retry-After (client-go: 10). */
+  maxRetries?: number;
+  /** Waits between retries (tests pass a fake clock's sleep). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export class Client {
@@ -135,7 +139,13 @@ export class Client {
 
   /** A request on any path, answered with its parsed JSON body; failures as ApiError. */
   async call<T>(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Query } = {}): Promise<T> {
-    const res = await this.raw(method, path, options);
+    let res = await this.raw(method, path, options);
+    // Throttled (429, e.g. the server's in-flight limit): wait as told and try again, as client-go does.
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let attempt = 0; res.status === 429 && attempt < (this.options.maxRetries ?? 10); attempt++) {
+      await sleep(retryAfterMs(res.headers['retry-after']));
+      res = await this.raw(method, path, options);
+    }
     if (res.status < 200 || res.status >= 300) throw errorFromResponse(res.status, res.body);
     return (res.body.length ? JSON.parse(res.body.toString('utf8')) : {}) as T;
   }
@@ -163,6 +173,12 @@ export class Client {
       fieldManager: options.fieldManager ?? this.options.fieldManager,
     };
   }
+}
+
+/** Retry-After in seconds (1 when absent or unreadable), capped as client-go caps its waits. */
+function retryAfterMs(header: string | string[] | undefined): number {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 10) * 1000 : 1000;
 }
 
 function requireNamespace(type: ResourceType, namespace: string | undefined, name: string | undefined): string | undefined {
