@@ -4,6 +4,7 @@
  * reconcile them. Success forgets the key's backoff; an error requeues it with backoff.
  * The queue guarantees one key is never reconciled by two workers at once.
  */
+import { setMaxListeners } from 'node:events';
 import { createLogger, type Logger } from '../util/logger.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -36,6 +37,8 @@ export function runController(options: ControllerOptions): RunningController {
   const { queue, reconcile } = options;
   const logger = (options.logger ?? createLogger('controller')).child({ controller: options.name });
   const abort = new AbortController();
+  // Every informer a controller waits on listens on this one signal: many listeners are expected.
+  setMaxListeners(0, abort.signal);
   const workers = Math.max(1, options.workers ?? 1);
 
   const worker = async (): Promise<void> => {

@@ -404,7 +404,8 @@ export function startDeploymentController(options: DeploymentControllerOptions):
     queue,
     workers: options.workers ?? 5,
     waitFor: [informers],
-    logger,
+    // runController names the controller in its own logs.
+    logger: options.logger,
     async reconcile(key) {
       const cached = deployments.get(key);
       if (!cached) return undefined;

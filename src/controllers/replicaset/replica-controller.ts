@@ -291,7 +291,8 @@ export function startReplicaController(options: ReplicaControllerOptions): Runni
     queue,
     workers: options.workers ?? 5,
     waitFor: [informers],
-    logger,
+    // runController names the controller in its own logs.
+    logger: options.logger,
     async reconcile(key) {
       const owner = owners.get(key);
       if (!owner) {
