@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { SkiffProcess } from '../support/skiff-server.js';
+import { waitFor as eventually } from '../support/wait.js';
 
 const NS = 'e2e-client-node';
 let server: SkiffProcess;
@@ -16,15 +17,6 @@ let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
 
-async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 before(async () => {
   server = new SkiffProcess('client-node');

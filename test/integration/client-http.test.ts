@@ -14,6 +14,7 @@ import { ApiError } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/object.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Client, EventRecorder, HttpTransport, LeaderElector, RESOURCE_TYPES, SharedInformer, isTombstone } from '../../src/client/index.js';
+import { waitFor } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-test-client-http-'));
 let server: RunningServer;
@@ -40,13 +41,6 @@ after(async () => {
 const NS = 'client-http';
 const cm = (name: string, data: Record<string, string> = { k: 'v' }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS }, data });
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Client over HTTPS', () => {
   it('round-trips objects and returns the server’s Status as ApiError', async () => {

@@ -24,6 +24,7 @@ import {
   type Dispatch,
 } from '../../src/client/index.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 let cluster: InProcessCluster;
 
@@ -38,13 +39,6 @@ after(async () => {
 const NS = 'default';
 const cm = (name: string, data: Record<string, string> = { k: 'v' }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS, labels: { suite: 'inproc' } }, data });
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('InProcessTransport into ApiServer.serve', () => {
   it('goes through authentication: the in-process token is accepted, any other refused with 401', async () => {

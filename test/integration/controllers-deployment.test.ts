@@ -16,6 +16,7 @@ import { startControllerManager, type ControllerManager } from '../../src/contro
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { waitFor as waitUntil } from '../support/wait.js';
 
 const NS = 'default';
 let cluster: InProcessCluster;
@@ -37,20 +38,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const got = await check();
-      if (got) return got;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> => waitUntil(what, check, 60_000);
 
 const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 

@@ -16,6 +16,7 @@ import { rfc3339 } from '../../src/api/time.js';
 import { type Client, RESOURCE_TYPES, isConflict, resourceType, type RunningController } from '../../src/client/index.js';
 import { startDisruptionController } from '../../src/controllers/disruption/disruption-controller.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 let cluster: InProcessCluster;
 let client: Client;
@@ -39,13 +40,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
 

@@ -12,6 +12,7 @@ import { type Client, RESOURCE_TYPES, isNotFound, type RunningController } from 
 import { startEndpointsController } from '../../src/controllers/endpoints/endpoints-controller.js';
 import { startEndpointSliceController } from '../../src/controllers/endpointslice/endpointslice-controller.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 let cluster: InProcessCluster;
 let client: Client;
@@ -37,19 +38,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function service(name: string, spec: Service['spec']): Service {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS, labels: { team: 'blue' } }, spec };

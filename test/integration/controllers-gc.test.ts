@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { type Client, RESOURCE_TYPES, isNotFound, resourceType, type RunningController } from '../../src/client/index.js';
 import { startGarbageCollector } from '../../src/controllers/garbage-collector/garbage-collector.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 let cluster: InProcessCluster;
 let client: Client;
@@ -34,13 +35,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 type Ref = { apiVersion: string; kind: string; name: string; uid: string; blockOwnerDeletion?: boolean };
 const refTo = (owner: KubeObject, extra: Partial<Ref> = {}): Ref => ({

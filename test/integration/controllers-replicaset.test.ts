@@ -15,6 +15,7 @@ import { startControllerManager, type ControllerManager } from '../../src/contro
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 const NS = 'default';
 const clusters: InProcessCluster[] = [];
@@ -44,20 +45,6 @@ after(async () => {
   for (const cluster of clusters.reverse()) await cluster.stop();
 });
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const got = await check();
-      if (got) return got;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Pods that count toward replicas: not being deleted, not finished. */
 const live = (p: Pod) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded';

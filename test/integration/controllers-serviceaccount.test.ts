@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { type Client, RESOURCE_TYPES, isNotFound, type RunningController } from '../../src/client/index.js';
 import { startServiceAccountController } from '../../src/controllers/serviceaccount/serviceaccount-controller.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 let cluster: InProcessCluster;
 let client: Client;
@@ -29,13 +30,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function defaultAccount(namespace: string): Promise<ServiceAccount | undefined> {
   try {

@@ -11,6 +11,7 @@ import { runStandalone, type RunningStandalone } from '../../src/cmd/standalone.
 import { RESOURCE_TYPES, type Client, type Lease } from '../../src/client/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 let cluster: InProcessServer;
 let client: Client;
@@ -26,15 +27,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const replica = () =>
   runStandalone({ name: 'kube-scheduler', kubeconfig: cluster.server.kubeconfig, port: 0, start: (t, logger) => startScheduler({ transport: t, logger }) });

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { RESOURCE_TYPES, resourceType, type Client, type CoreEvent } from '../../src/client/index.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process-cluster.js';
+import { waitFor } from '../support/wait.js';
 
 let cluster: InProcessServer;
 let client: Client;
@@ -24,15 +25,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function node(name: string, opts: { cpu?: string; memory?: string; pods?: string; labels?: Record<string, string>; taints?: Node['spec'] extends infer S ? S extends { taints?: infer T } ? T : never : never } = {}): Node {
   const allocatable = { cpu: opts.cpu ?? '4', memory: opts.memory ?? '8Gi', pods: opts.pods ?? '110' };
