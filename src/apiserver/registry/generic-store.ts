@@ -283,7 +283,7 @@ export class GenericStore {
     this.strategy.prepareForCreate(obj, this.now());
     if (!options.applied) this.fields.trackWrite(obj, undefined, options.fieldManager ?? 'unknown', '');
     this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameRule), ...this.strategy.validate(obj)]);
-    if (this.hooks.beforeCreate) {
+    if (this.hooks.allocates) {
       // Allocations must not be made (or fail) for an object that already exists.
       if (await this.exists(namespace, meta.name!)) throw alreadyExists(this.ref(meta.name));
     }

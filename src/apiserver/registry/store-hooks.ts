@@ -9,6 +9,12 @@ import type { StoredObject } from '../../api/object.js';
 export type Rollback = () => Promise<void>;
 
 export interface StoreHooks {
+  /**
+   * beforeCreate takes something from a shared pool (addresses, ports): the store then
+   * makes sure the object does not exist yet before asking, so a duplicate create
+   * cannot take or exhaust allocations.
+   */
+  allocates?: boolean;
   beforeCreate?(obj: StoredObject, dryRun: boolean): Promise<Rollback>;
   beforeUpdate?(obj: StoredObject, old: StoredObject, dryRun: boolean): Promise<Rollback>;
   /** After an update is stored: free what the new version no longer holds. */

@@ -64,6 +64,7 @@ export class ServiceAllocator {
 
   hooks(): StoreHooks {
     return {
+      allocates: true,
       beforeCreate: (obj, dryRun) => this.allocate(obj, undefined, dryRun),
       beforeUpdate: (obj, old, dryRun) => this.allocate(obj, old, dryRun),
       afterUpdate: (obj, old) => this.releaseDropped(obj, old),
