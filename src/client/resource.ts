@@ -2,7 +2,7 @@
  * Which resource a client call is about — `{group, version, resource, namespaced}` —
  * resolved from the resource table in src/api, and the REST paths for it.
  */
-import { RESOURCES, apiVersionOf, findResource } from '../api/resources.js';
+import { RESOURCES, apiVersionOf, findResource, type ResourceInfo } from '../api/resources.js';
 
 export interface ResourceType {
   group: string;
@@ -77,3 +77,22 @@ export const RESOURCE_TYPES = {
   storageclasses: resourceType('storage.k8s.io', 'v1', 'storageclasses'),
   priorityclasses: resourceType('scheduling.k8s.io', 'v1', 'priorityclasses'),
 } as const;
+
+/**
+ * One served version per stored resource (events.k8s.io events are core events, the
+ * autoscaling/v1 HPA is the v2 one), among resources that `include` accepts (given the
+ * resource and its storage key `group/resource`): what
+ * controllers walking every kind (namespace deletion, garbage collection) act on, so
+ * they never do the same object twice.
+ */
+export function oneVersionPerStoredResource(include: (r: ResourceInfo, storage: string) => boolean): ResourceType[] {
+  const seen = new Set<string>();
+  const out: ResourceType[] = [];
+  for (const r of RESOURCES) {
+    const storage = r.storageResource ? `${r.storageResource.group}/${r.storageResource.resource}` : `${r.group}/${r.plural}`;
+    if (seen.has(storage) || !include(r, storage)) continue;
+    seen.add(storage);
+    out.push(resourceType(r.group, r.version, r.plural));
+  }
+  return out;
+}

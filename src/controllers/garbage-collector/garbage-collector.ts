@@ -11,7 +11,6 @@
  * The API server adds those finalizers for propagationPolicy Foreground / Orphan.
  */
 import type { KubeObject } from '../../api/object.js';
-import { RESOURCES } from '../../api/resources.js';
 import {
   Client,
   InformerFactory,
@@ -19,7 +18,7 @@ import {
   deletedObject,
   isConflict,
   isNotFound,
-  resourceType,
+  oneVersionPerStoredResource,
   runController,
   type ResourceType,
   type RunningController,
@@ -45,16 +44,9 @@ const FOREGROUND_RECHECK_MS = 5_000;
 
 /** One served version per stored resource that can be listed, watched and deleted. */
 export function collectableResources(): ResourceType[] {
-  const seen = new Set<string>();
-  const out: ResourceType[] = [];
-  for (const r of RESOURCES) {
-    if (!['list', 'watch', 'delete'].every((v) => r.verbs.includes(v))) continue;
-    const storage = r.storageResource ? `${r.storageResource.group}/${r.storageResource.resource}` : `${r.group}/${r.plural}`;
-    if (seen.has(storage) || IGNORED.has(storage) || IGNORED.has(`${r.group}/${r.plural}`)) continue;
-    seen.add(storage);
-    out.push(resourceType(r.group, r.version, r.plural));
-  }
-  return out;
+  return oneVersionPerStoredResource(
+    (r, storage) => ['list', 'watch', 'delete'].every((v) => r.verbs.includes(v)) && !IGNORED.has(storage) && !IGNORED.has(`${r.group}/${r.plural}`),
+  );
 }
 
 export interface GarbageCollectorOptions {

@@ -5,7 +5,6 @@
  * finalizer through /finalize so the API server lets the namespace go.
  */
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
-import { RESOURCES } from '../../api/resources.js';
 import { rfc3339 } from '../../api/time.js';
 import {
   Client,
@@ -13,6 +12,7 @@ import {
   WorkQueue,
   isNotFound,
   resourcePath,
+  oneVersionPerStoredResource,
   resourceType,
   runController,
   type ResourceType,
@@ -27,16 +27,7 @@ const RECHECK_MS = 2_000;
 
 /** One served version per storage resource: deleting through both would be twice the work. */
 export function namespacedResources(): ResourceType[] {
-  const seen = new Set<string>();
-  const out: ResourceType[] = [];
-  for (const r of RESOURCES) {
-    if (!r.namespaced || !r.verbs.includes('list') || !r.verbs.includes('delete')) continue;
-    const storage = r.storageResource ? `${r.storageResource.group}/${r.storageResource.resource}` : `${r.group}/${r.plural}`;
-    if (seen.has(storage)) continue;
-    seen.add(storage);
-    out.push(resourceType(r.group, r.version, r.plural));
-  }
-  return out;
+  return oneVersionPerStoredResource((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
 }
 
 export interface NamespaceControllerOptions {
