@@ -76,6 +76,10 @@ export const RESOURCE_TYPES = {
   endpointslices: resourceType('discovery.k8s.io', 'v1', 'endpointslices'),
   storageclasses: resourceType('storage.k8s.io', 'v1', 'storageclasses'),
   priorityclasses: resourceType('scheduling.k8s.io', 'v1', 'priorityclasses'),
+  resourcequotas: resourceType('', 'v1', 'resourcequotas'),
+  limitranges: resourceType('', 'v1', 'limitranges'),
+  podtemplates: resourceType('', 'v1', 'podtemplates'),
+  poddisruptionbudgets: resourceType('policy', 'v1', 'poddisruptionbudgets'),
 } as const;
 
 /**

@@ -20,7 +20,6 @@ import {
   isNotFound,
   objectKey,
   resourcePath,
-  resourceType,
   resourceTypeForKind,
   runController,
   splitKey,
@@ -31,7 +30,7 @@ import { findResource } from '../../api/resources.js';
 import type { Logger } from '../../util/logger.js';
 import { desiredStatus, failSafeStatus, needsScale } from './budget.js';
 
-const PDBS = resourceType('policy', 'v1', 'poddisruptionbudgets');
+const PDBS = RESOURCE_TYPES.poddisruptionbudgets;
 
 export interface DisruptionControllerOptions {
   client: Client;
