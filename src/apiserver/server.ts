@@ -62,12 +62,16 @@ export interface ApiServerOptions {
   apiAudiences?: string[];
   /** Defaults to today's policy: every authenticated user may do anything. */
   authorizer?: Authorizer;
+  /** A watch without timeoutSeconds ends after a random time in [this, 2×this) seconds (upstream --min-request-timeout, 1800). */
+  minRequestTimeoutSeconds?: number;
 }
 
 /** Upstream defaults (DESIGN.md §3). */
 const MAX_READONLY_INFLIGHT = 400;
 const MAX_MUTATING_INFLIGHT = 200;
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Upstream spreads default watch timeouts over 30–60 minutes so reconnects do not align. */
+const DEFAULT_MIN_REQUEST_TIMEOUT_S = 1800;
 const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 export const VERSION_INFO = {
@@ -122,6 +126,7 @@ export class ApiServer {
       authenticator: this.authenticator,
       authorizer: this.authorizer,
       serviceAccountTokens,
+      minRequestTimeoutSeconds: options.minRequestTimeoutSeconds ?? DEFAULT_MIN_REQUEST_TIMEOUT_S,
     };
     this.server = createSecureServer(
       {

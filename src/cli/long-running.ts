@@ -8,6 +8,13 @@ export function parsePort(value: string): number {
   return Number.parseInt(value, 10);
 }
 
+/** A positive whole number of seconds; anything else stops the command with a message. */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`"${value}" is not a positive whole number of seconds`);
+  return n;
+}
+
 export function checkPort(port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${port} is not a port number`);
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { startServer } from '../cmd/server.js';
 import { defaultDataDir } from './defaults.js';
-import { checkPort, parsePort, stopOnSignals } from './long-running.js';
+import { checkPort, parsePort, parseSeconds, stopOnSignals } from './long-running.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -20,7 +20,8 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-agent', 'run the control plane only (no node agent on this machine)', false)
     .option('--disable-controllers', 'run no controllers in this process', false)
     .option('--disable-scheduler', 'run no scheduler in this process', false)
-    .action(async (opts: { dataDir: string; port: number; bindAddress: string; datastore?: string; serviceCidr: string; tokenFile?: string; tlsSan: string[]; disableAgent: boolean; disableControllers: boolean; disableScheduler: boolean }) => {
+    .option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after a random time between this and twice this (upstream default 1800)', parseSeconds, 1800)
+    .action(async (opts: { dataDir: string; port: number; bindAddress: string; datastore?: string; serviceCidr: string; tokenFile?: string; tlsSan: string[]; disableAgent: boolean; disableControllers: boolean; disableScheduler: boolean; minRequestTimeout: number }) => {
       checkPort(opts.port);
       const running = await startServer(opts);
       stopOnSignals(running);

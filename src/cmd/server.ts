@@ -29,6 +29,8 @@ export interface ServerOptions {
   disableControllers?: boolean;
   /** Run no scheduler in this process (`--disable-scheduler`). */
   disableScheduler?: boolean;
+  /** Seconds a watch without timeoutSeconds stays open at least (`--min-request-timeout`, upstream 1800). */
+  minRequestTimeout?: number;
   /** Where step lines go (stdout by default). */
   print?: (line: string) => void;
 }
@@ -77,6 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     serviceCidr: options.serviceCidr,
     // Service-account tokens signed with the persisted key stay valid across restarts.
     serviceAccountKeys: { privateKeyPem: pki.serviceAccountKeyPem, publicKeysPem: pki.serviceAccountPublicKeyPem },
+    ...(options.minRequestTimeout !== undefined ? { minRequestTimeoutSeconds: options.minRequestTimeout } : {}),
     logger,
   });
   const url = await server.start();

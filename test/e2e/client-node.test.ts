@@ -90,6 +90,39 @@ describe('@kubernetes/client-node', () => {
     }
   });
 
+  it('an informer re-watches from its resourceVersion when the server ends the watch (no re-list)', async () => {
+    // A second server whose watches end after 2–4 s, as upstream's end after 30–60 minutes.
+    const short = new SkiffProcess('client-node-rewatch', ['--min-request-timeout', '2']);
+    await short.start();
+    const skc = new k8s.KubeConfig();
+    skc.loadFromFile(short.kubeconfig);
+    const score = skc.makeApiClient(k8s.CoreV1Api);
+    let lists = 0;
+    let connects = 0;
+    const informer = k8s.makeInformer(skc, '/api/v1/namespaces/default/configmaps', () => (lists++, score.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'rw=1' })), 'rw=1');
+    informer.on('connect', () => connects++);
+    // client-node reports its own abort on stop() as an error: only errors before that count.
+    let stopping = false;
+    const errors: unknown[] = [];
+    informer.on('error', (err) => stopping || errors.push(err));
+    await informer.start();
+    try {
+      await score.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'rw-a', labels: { rw: '1' } } } });
+      await eventually('rw-a in the cache', () => informer.get('rw-a', 'default'));
+      // The watch has ended and been re-opened at least once.
+      await eventually('a second watch', () => connects >= 2, 15_000);
+      await score.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'rw-b', labels: { rw: '1' } } } });
+      await score.deleteNamespacedConfigMap({ name: 'rw-a', namespace: 'default' });
+      await eventually('rw-b present and rw-a gone on the new watch', () => informer.get('rw-b', 'default') !== undefined && informer.get('rw-a', 'default') === undefined);
+      assert.equal(lists, 1, 'the informer resumed from its resourceVersion instead of listing again');
+      assert.deepEqual(errors, []);
+    } finally {
+      stopping = true;
+      await informer.stop();
+      await short.dispose();
+    }
+  });
+
   it('an informer keeps its cache right across a server restart', async () => {
     const informer = k8s.makeInformer(kc, `/api/v1/namespaces/${NS}/configmaps`, () => core.listNamespacedConfigMap({ namespace: NS, labelSelector: 'inf=1' }), 'inf=1');
     const errors: unknown[] = [];

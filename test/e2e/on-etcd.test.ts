@@ -1,8 +1,8 @@
 /**
  * The client suites again with etcd as the datastore: the kubectl suites (writes,
- * protobuf creates, server-side apply, the other imperative commands, rollouts, auth)
- * and the Python client run in a child test process with SKIFF_E2E_DATASTORE=etcd, so
- * every in-process server they start stores in an etcd of its own on loopback.
+ * protobuf creates, server-side apply, the other imperative commands, rollouts, auth),
+ * the Python client and @kubernetes/client-node run in a child test process with SKIFF_E2E_DATASTORE=etcd, so
+ * every server they start (in-process or as a process) stores in an etcd of its own on loopback.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ const SUITES = [
   'test/e2e/kubectl-rollout.test.ts',
   'test/e2e/kubectl-auth.test.ts',
   'test/e2e/python-client.test.ts',
+  'test/e2e/client-node.test.ts',
 ];
 
 describe('client suites on etcd', { skip: !requireEtcd() }, () => {

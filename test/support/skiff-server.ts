@@ -321,7 +321,11 @@ export class SkiffProcess {
     }
   };
 
-  constructor(label = 'proc') {
+  /** The etcd this process stores in under SKIFF_E2E_DATASTORE=etcd: started once, kept across restarts. */
+  private datastore: Promise<{ dsn?: string; stop(): Promise<void> }> | undefined;
+
+  /** `extraArgs` go after the standard flags (e.g. `--min-request-timeout 2`). */
+  constructor(label = 'proc', private readonly extraArgs: string[] = []) {
     cleanStaleTempDirs();
     this.dir = makeTempDir(label);
     this.dataDir = join(this.dir, 'data');
@@ -341,10 +345,25 @@ export class SkiffProcess {
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.child && this.child.exitCode === null) throw new Error('already running');
     if (this.port === 0) this.port = await freePort();
-    this.output += `--- starting skiff server on port ${this.port}\n`;
+    const store = await (this.datastore ??= e2eDatastore());
+    this.output += `--- starting skiff server on port ${this.port}${store.dsn ? ` on ${store.dsn}` : ''}\n`;
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'src/cli/skiff.ts'), 'server', '--data-dir', this.dataDir, '--port', String(this.port), '--bind-address', '127.0.0.1', '--disable-agent'],
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'src/cli/skiff.ts'),
+        'server',
+        '--data-dir',
+        this.dataDir,
+        '--port',
+        String(this.port),
+        '--bind-address',
+        '127.0.0.1',
+        '--disable-agent',
+        ...(store.dsn ? ['--datastore', store.dsn] : []),
+        ...this.extraArgs,
+      ],
       { cwd: REPO_ROOT, env: { ...process.env, SKIFF_LOG_LEVEL: process.env['SKIFF_LOG_LEVEL'] ?? 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -380,6 +399,7 @@ export class SkiffProcess {
   async dispose(): Promise<void> {
     try {
       await this.stop();
+      await (await this.datastore)?.stop();
     } finally {
       process.off('exit', this.exitHook);
       rmSync(this.dir, { recursive: true, force: true });

@@ -18,4 +18,6 @@ export interface ResourceContext {
   authorizer: Authorizer;
   /** Issues service-account tokens (TokenRequest). */
   serviceAccountTokens: ServiceAccountTokens;
+  /** A watch without timeoutSeconds lasts a random time in [this, 2×this) seconds. */
+  minRequestTimeoutSeconds: number;
 }

@@ -19,8 +19,6 @@ import { integerParam } from './query.js';
 import type { ResourceContext } from './context.js';
 
 const BOOKMARK_INTERVAL_MS = 60_000;
-/** Upstream spreads default watch timeouts over 30–60 minutes so reconnects do not align. */
-const MIN_DEFAULT_TIMEOUT_S = 1800;
 
 /**
  * Every watcher of a resource is sent the same event objects (from the watch cache):
@@ -41,7 +39,7 @@ export async function serveWatch(ctx: ResourceContext, req: Request, res: Respon
   const filter = buildFilter(served.store.strategy, query.get('labelSelector'), fieldSelector);
   const rv = query.get('resourceVersion');
   const fromRevision = rv === null || rv === '' || rv === '0' ? undefined : parseResourceVersion(rv);
-  const timeoutSeconds = integerParam(query, 'timeoutSeconds') ?? MIN_DEFAULT_TIMEOUT_S + Math.floor(Math.random() * MIN_DEFAULT_TIMEOUT_S);
+  const timeoutSeconds = integerParam(query, 'timeoutSeconds') ?? ctx.minRequestTimeoutSeconds * (1 + Math.random());
   const bookmarks = goParseBoolTrue(query.get('allowWatchBookmarks'));
   const asTable = wantsTable(req.headers.accept);
   const includeObject = parseIncludeObject(query.get('includeObject'));
