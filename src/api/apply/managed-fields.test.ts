@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FieldSet, fieldElement } from './field-set.js';
-import { ApplyConflictError, applyConfiguration, decodeManagedFields, encodeManagedFields, trackUpdate, type ManagerEntry } from './managed-fields.js';
+import { ANCIENT_CHANGES, ApplyConflictError, applyConfiguration, capUpdateManagers, decodeManagedFields, encodeManagedFields, trackUpdate, type ManagerEntry } from './managed-fields.js';
 import { SCALAR, type ApplyType } from './schema-type.js';
 
 const struct = (fields: Record<string, ApplyType>, atomic = false): ApplyType => ({ kind: 'struct', atomic, field: (n) => fields[n] });
@@ -123,6 +123,33 @@ describe('server-side apply', () => {
     assert.equal(kubectl.fields.has(['f:metadata', 'f:labels', 'f:app']), false);
     // And now the applier conflicts with the Update manager, printed with its version.
     assert.throws(() => applyConfiguration(scaled, base, entries, ctx('kubectl')), /conflict with "kubectl-scale" using apps\/v1: \.spec\.replicas/);
+  });
+
+  it('folds the oldest Update entries into ancient-changes once there are more than ten', () => {
+    let object: unknown = undefined;
+    let entries: ManagerEntry[] = [];
+    // Twelve writers, each setting its own label, a minute apart.
+    for (let i = 0; i < 12; i++) {
+      const next = structuredClone(base) as typeof base & { metadata: { labels: Record<string, string> } };
+      next.metadata.labels = { ...((object as typeof next | undefined)?.metadata.labels ?? {}), [`w${i}`]: 'x' };
+      entries = trackUpdate(object, next, entries, { ...ctx(`writer-${String(i).padStart(2, '0')}`), now: `2026-11-28T00:${String(i).padStart(2, '0')}:00Z` });
+      object = next;
+    }
+    const updates = entries.filter((e) => e.operation === 'Update');
+    assert.equal(updates.length, 10);
+    const ancient = entries.find((e) => e.manager === ANCIENT_CHANGES)!;
+    assert.ok(ancient, 'an ancient-changes entry');
+    assert.equal(ancient.apiVersion, 'apps/v1');
+    // It holds what the folded writers owned and the newest folded time.
+    for (const label of ['w0', 'w1', 'w2']) assert.ok(ancient.fields.has(['f:metadata', 'f:labels', `f:${label}`]), label);
+    assert.equal(ancient.time, '2026-11-28T00:02:00Z');
+    assert.deepEqual(
+      entries.map((e) => e.manager).filter((m) => m.startsWith('writer')),
+      Array.from({ length: 9 }, (_, i) => `writer-${String(i + 3).padStart(2, '0')}`),
+    );
+    // Apply entries are never folded, and ten or fewer Update entries are left alone.
+    const applied = { ...entries[0]!, manager: 'kubectl', operation: 'Apply' as const };
+    assert.equal(capUpdateManagers([applied, ...entries]).length, entries.length + 1);
   });
 
   it('reports several conflicts grouped by manager', () => {

@@ -130,7 +130,56 @@ export function trackUpdate(before: unknown, after: unknown, entries: ManagerEnt
   } else {
     out.push({ manager: ctx.manager, operation: 'Update', apiVersion: ctx.apiVersion, ...(ctx.subresource ? { subresource: ctx.subresource } : {}), time: ctx.now, fields: changed });
   }
-  return out.filter((e) => !e.fields.isEmpty());
+  return capUpdateManagers(out.filter((e) => !e.fields.isEmpty()));
+}
+
+/** Upstream's cap on Update entries: beyond it, the oldest are folded together. */
+export const MAX_UPDATE_MANAGERS = 10;
+/** The manager name of the folded entries, one per API version. */
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+const seconds = (time: string | undefined): number => (time ? Math.floor(Date.parse(time) / 1000) || 0 : 0);
+
+/**
+ * Keeps an object from collecting one managedFields entry per writer forever (as
+ * upstream does after every update): while there are more than `max` Update entries,
+ * the oldest (by time, then name) are merged per API version into one
+ * `ancient-changes` entry that carries the newest merged time. The first old entry of
+ * a version stays as it is until a second one of that version joins it.
+ */
+export function capUpdateManagers(entries: ManagerEntry[], max = MAX_UPDATE_MANAGERS): ManagerEntry[] {
+  const updaters = entries.filter((e) => e.operation === 'Update');
+  if (updaters.length <= max) return entries;
+  updaters.sort((a, b) => seconds(a.time) - seconds(b.time) || (a.manager < b.manager ? -1 : a.manager > b.manager ? 1 : 0));
+  const removed = new Set<ManagerEntry>();
+  const buckets = new Map<string, ManagerEntry>();
+  const firstOfVersion = new Map<string, ManagerEntry>();
+  let count = updaters.length;
+  for (const e of updaters) {
+    if (count <= max) break;
+    const isBucket = e.manager === ANCIENT_CHANGES && !e.subresource;
+    const first = firstOfVersion.get(e.apiVersion);
+    if (!first) {
+      firstOfVersion.set(e.apiVersion, e);
+      if (isBucket) buckets.set(e.apiVersion, e);
+      continue;
+    }
+    let bucket = buckets.get(e.apiVersion);
+    if (!bucket) {
+      // The first entry of this version becomes the bucket.
+      bucket = { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: e.apiVersion, fields: first.fields, ...(first.time ? { time: first.time } : {}) };
+      buckets.set(e.apiVersion, bucket);
+      removed.add(first);
+    }
+    bucket.fields = bucket.fields.union(e.fields);
+    if (e.time) bucket.time = e.time;
+    else delete bucket.time;
+    removed.add(e);
+    count--;
+  }
+  const out = entries.filter((e) => !removed.has(e));
+  for (const bucket of buckets.values()) if (!out.includes(bucket)) out.push(bucket);
+  return out;
 }
 
 export interface ApplyResult {
