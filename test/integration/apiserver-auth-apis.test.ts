@@ -259,6 +259,28 @@ describe('TokenRequest (kubectl create token)', () => {
     assert.deepEqual(review.body['status'].user.extra['authentication.kubernetes.io/pod-name'], ['runner-pod']);
     assert.deepEqual(review.body['status'].user.extra['authentication.kubernetes.io/pod-uid'], [podUid]);
 
+    // The kubelet's 3607 s pod-bound request is valid for a year and warned about after the hour;
+    // the status still reports the hour. Another lifetime, or a foreign audience, is not extended.
+    const before = Date.now() + clockOffsetMs;
+    const kubelet = await requestToken('default', 'runner', { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'runner-pod', uid: podUid } });
+    assert.equal(kubelet.status, 201);
+    const kc = claimsOf(kubelet.token);
+    assert.equal((kc['exp'] as number) - (kc['iat'] as number), 365 * 24 * 3600);
+    assert.equal(kc['kubernetes.io'].warnafter, (kc['iat'] as number) + 3607);
+    const reported = Date.parse(kubelet.body['status'].expirationTimestamp as string);
+    assert.ok(Math.abs(reported - (before + 3607_000)) < 5_000, `expirationTimestamp ${kubelet.body['status'].expirationTimestamp}`);
+    clockOffsetMs += 2 * 3600_000;
+    try {
+      assert.equal((await tokenReview(kubelet.token)).body['status'].authenticated, true, 'still valid after the requested hour');
+    } finally {
+      clockOffsetMs -= 2 * 3600_000;
+    }
+    const plain = claimsOf((await requestToken('default', 'runner', { expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'runner-pod' } })).token);
+    assert.equal((plain['exp'] as number) - (plain['iat'] as number), 3600);
+    assert.equal(plain['kubernetes.io'].warnafter, undefined);
+    const foreign = claimsOf((await requestToken('default', 'runner', { expirationSeconds: 3607, audiences: ['vault'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'runner-pod' } })).token);
+    assert.equal((foreign['exp'] as number) - (foreign['iat'] as number), 3607);
+
     assert.equal((await admin.request('DELETE', '/api/v1/namespaces/default/pods/runner-pod')).status, 200);
     const after = await tokenReview(token);
     assert.notEqual(after.body['status'].authenticated, true);

@@ -14,6 +14,14 @@ import type { ResourceContext } from './context.js';
 const DEFAULT_EXPIRATION_SECONDS = 3600;
 const MIN_EXPIRATION_SECONDS = 600;
 const MAX_EXPIRATION_SECONDS = 2 ** 32;
+/**
+ * The kubelet asks for pod-bound tokens of exactly this lifetime; upstream
+ * (--service-account-extend-token-expiration, on by default) makes them valid for a
+ * year and only warns after the hour, so workloads that never reload their token keep
+ * working while the cluster moves to short-lived tokens.
+ */
+const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 3607;
+const EXPIRATION_EXTENSION_SECONDS = 365 * 24 * 60 * 60;
 
 type Obj = Record<string, unknown>;
 
@@ -42,8 +50,14 @@ export async function requestToken(ctx: ResourceContext, res: Response, namespac
   if (dryRun) {
     out['status'] = { token: '', expirationTimestamp: null };
   } else {
-    const { token, expiration: expiresAt } = ctx.serviceAccountTokens.issue(subject, spec['audiences'] as string[], expiration as number);
-    out['status'] = { token, expirationTimestamp: rfc3339(expiresAt) };
+    const requestedAudiences = spec['audiences'] as string[];
+    const apiAudiences = ctx.serviceAccountTokens.options.apiAudiences;
+    const extend = subject.pod !== undefined && expiration === WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS && requestedAudiences.every((a) => apiAudiences.includes(a));
+    const { token } = extend
+      ? ctx.serviceAccountTokens.issue(subject, requestedAudiences, EXPIRATION_EXTENSION_SECONDS, WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS)
+      : ctx.serviceAccountTokens.issue(subject, requestedAudiences, expiration as number);
+    // The status reports the lifetime asked for (the kubelet refreshes by it), also when extended.
+    out['status'] = { token, expirationTimestamp: rfc3339(new Date(ctx.now().getTime() + (expiration as number) * 1000)) };
   }
   writeJson(res, 201, out);
 }

@@ -31,6 +31,8 @@ export interface TokenClaimsInput {
   now: Date;
   expirationSeconds: number;
   jti: string;
+  /** For an extended pod-bound token: seconds after which using it is only warned about. */
+  warnAfterSeconds?: number;
 }
 
 export function serviceAccountUsername(namespace: string, name: string): string {
@@ -46,6 +48,7 @@ export function tokenClaims(input: TokenClaimsInput): Record<string, unknown> {
   if (subject.pod) kube['pod'] = { ...subject.pod };
   if (subject.secret) kube['secret'] = { ...subject.secret };
   kube['serviceaccount'] = { ...subject.serviceAccount };
+  if (input.warnAfterSeconds !== undefined) kube['warnafter'] = iat + input.warnAfterSeconds;
   return {
     aud: [...input.audiences],
     exp: iat + input.expirationSeconds,

@@ -58,9 +58,9 @@ export class ServiceAccountTokens implements TokenAuthenticator {
     readonly options: ServiceAccountTokenOptions,
   ) {}
 
-  issue(subject: TokenSubject, audiences: string[], expirationSeconds: number): { token: string; expiration: Date } {
+  issue(subject: TokenSubject, audiences: string[], expirationSeconds: number, warnAfterSeconds?: number): { token: string; expiration: Date } {
     const now = this.options.now();
-    const claims = tokenClaims({ issuer: this.options.issuer, audiences, subject, now, expirationSeconds, jti: randomUUID() });
+    const claims = tokenClaims({ issuer: this.options.issuer, audiences, subject, now, expirationSeconds, jti: randomUUID(), ...(warnAfterSeconds !== undefined ? { warnAfterSeconds } : {}) });
     return { token: signJwt(claims, this.keys.signing), expiration: new Date((claims['exp'] as number) * 1000) };
   }
 
