@@ -87,6 +87,22 @@ describe('object lifecycle', () => {
     assert.equal(again.body['message'], 'configmaps "life-1" already exists');
   });
 
+  it('duplicate JSON keys: Strict refuses naming each path, Warn warns and keeps the last value, Ignore is silent', async () => {
+    const body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup-a","labels":{"x":"1","x":"2"}},"data":{"k":"a"},"data":{"k":"b"}}';
+    const strict = await api.request<Record<string, any>>('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', body);
+    assert.equal(strict.status, 400, strict.text);
+    assert.equal(strict.body['message'], 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.labels.x", duplicate field "data"');
+    assert.equal((await api.request('GET', '/api/v1/namespaces/default/configmaps/dup-a')).status, 404, 'nothing stored');
+    const warn = await api.request<Record<string, any>>('POST', '/api/v1/namespaces/default/configmaps', body);
+    assert.equal(warn.status, 201, warn.text);
+    assert.deepEqual(warn.body['metadata'].labels, { x: '2' });
+    assert.deepEqual(warn.body['data'], { k: 'b' });
+    assert.match(String(warn.headers['warning']), /299 - "duplicate field \\"metadata\.labels\.x\\""/);
+    const ignore = await api.request('PUT', '/api/v1/namespaces/default/configmaps/dup-a?fieldValidation=Ignore', body.replace('"name":"dup-a"', `"name":"dup-a","resourceVersion":"${warn.body['metadata'].resourceVersion}"`));
+    assert.equal(ignore.status, 200, ignore.text);
+    assert.equal(ignore.headers['warning'], undefined);
+  });
+
   it('generateName gets a random suffix', async () => {
     const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', { metadata: { generateName: 'gen-' }, data: {} });
     assert.match(res.body['metadata'].name, /^gen-[a-z0-9]{5}$/);

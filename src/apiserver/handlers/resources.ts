@@ -17,7 +17,8 @@ import { buildFilter } from '../registry/filter.js';
 import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
 import { addWarning, decodeBody, mediaType, readBody, writeJson, type Request, type Response } from '../http/io.js';
 import { COMPONENT_STATUS_WARNING, componentStatus, componentStatuses } from './component-statuses.js';
-import { deleteOptions, dryRun, fieldValidation, integerParam } from './query.js';
+import { deleteOptions, dryRun, fieldValidation, integerParam, type FieldValidation } from './query.js';
+import { duplicateFields } from '../../api/json-duplicates.js';
 import { enforceKnownFields } from './unknown-fields.js';
 import { serveWatch } from './watch.js';
 import { getScale, scaleMutation } from './scale.js';
@@ -162,13 +163,26 @@ function respondList(res: Response, served: ServedResource, metadata: Record<str
 }
 
 async function readObject(req: Request): Promise<KubeObject> {
-  const body = await decodeBody(await readBody(req), req.headers['content-type']);
+  return asObject(await decodeBody(await readBody(req), req.headers['content-type']));
+}
+
+function asObject(body: unknown): KubeObject {
   if (!isPlainObject(body)) throw badRequest('the request body must be an object');
   return body as KubeObject;
 }
 
+/** A create or update body, checked for unknown and (in JSON) duplicate fields as `validation` says. */
+async function readCheckedObject(req: Request, res: Response, info: ServedResource['info'], validation: FieldValidation, kind = info.kind): Promise<KubeObject> {
+  const raw = await readBody(req);
+  const obj = asObject(await decodeBody(raw, req.headers['content-type']));
+  const type = mediaType(req.headers['content-type']);
+  const json = type === '' || type === 'application/json';
+  const duplicates = json && validation !== 'Ignore' ? duplicateFields(raw.toString('utf8')) : [];
+  return enforceKnownFields(info, obj, validation, res, kind, duplicates);
+}
+
 async function create(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
-  const obj = enforceKnownFields(served.info, await readObject(req), fieldValidation(query), res);
+  const obj = await readCheckedObject(req, res, served.info, fieldValidation(query));
   if (served.info.namespaced) await requireActiveNamespace(ctx, served, namespace, obj);
   const created = await served.store.create(namespace, obj, writeOptions(req, query));
   respondObject(ctx, req, res, served, 201, created, query);
@@ -196,7 +210,7 @@ async function requireActiveNamespace(ctx: ResourceContext, served: ServedResour
 
 async function update(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
   const validation = fieldValidation(query);
-  const body = enforceKnownFields(served.info, await readObject(req), validation, res, sub === 'scale' ? 'Scale' : served.info.kind);
+  const body = await readCheckedObject(req, res, served.info, validation, sub === 'scale' ? 'Scale' : served.info.kind);
   const options = writeOptions(req, query);
   if (sub === 'scale') {
     const replicas = (body['spec'] as { replicas?: unknown } | undefined)?.replicas;

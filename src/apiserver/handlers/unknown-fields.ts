@@ -1,7 +1,7 @@
 /**
  * Decoding checks for request bodies: a wrongly typed value is refused (400, as Go's
- * decoder refuses it); and, by fieldValidation, fields the kind's schema does not declare are
- * refused (Strict, 400 "strict decoding error"), reported in Warning headers and
+ * decoder refuses it); and, by fieldValidation, fields the kind's schema does not declare
+ * (and keys a JSON body repeats, of which the last one counts) are refused (Strict, 400 "strict decoding error"), reported in Warning headers and
  * dropped (Warn, the default), or dropped silently (Ignore). Unknown fields are never
  * stored, whatever the mode.
  */
@@ -13,17 +13,18 @@ import { firstTypeError, normalizeNulls } from '../openapi/type-check.js';
 import { addWarning, type Response } from '../http/io.js';
 import type { FieldValidation } from './query.js';
 
-export function enforceKnownFields(info: ResourceInfo, obj: KubeObject, mode: FieldValidation, res: Response, kind = info.kind): KubeObject {
+export function enforceKnownFields(info: ResourceInfo, obj: KubeObject, mode: FieldValidation, res: Response, kind = info.kind, duplicates: readonly string[] = []): KubeObject {
   // A wrongly typed value cannot be decoded at all, whatever the validation mode.
   normalizeNulls(info.group, info.version, kind, obj);
   const typeError = firstTypeError(info.group, info.version, kind, obj);
   if (typeError) throw badRequest(`${kind} in version "${info.version}" cannot be handled as a ${kind}: ${typeError}`);
-  const unknown = unknownFields(info.group, info.version, kind, obj);
-  if (!unknown || unknown.length === 0) return obj;
+  const unknown = unknownFields(info.group, info.version, kind, obj) ?? [];
+  if (unknown.length === 0 && duplicates.length === 0) return obj;
+  const problems = [...unknown.map((f) => `unknown field "${f}"`), ...duplicates.map((f) => `duplicate field "${f}"`)];
   if (mode === 'Strict') {
-    throw badRequest(`${kind} in version "${info.version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    throw badRequest(`${kind} in version "${info.version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(', ')}`);
   }
-  if (mode === 'Warn') for (const f of unknown) addWarning(res, `unknown field "${f}"`);
+  if (mode === 'Warn') for (const p of problems) addWarning(res, p);
   for (const f of unknown) removePath(obj, f);
   return obj;
 }

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { duplicateFields } from './json-duplicates.js';
+
+describe('duplicateFields', () => {
+  it('finds nothing in ordinary JSON, whatever the nesting', () => {
+    const text = JSON.stringify({ metadata: { name: 'a', labels: { name: 'x' } }, spec: { containers: [{ name: 'c', env: [{ name: 'A' }, { name: 'B' }] }, { name: 'd' }] } });
+    assert.deepEqual(duplicateFields(text), []);
+  });
+
+  it('names each repeated key by its path, in lists too', () => {
+    const text = '{"metadata":{"name":"a","name":"b","labels":{"x":"1","x":"2"}},"spec":{"containers":[{"name":"c"},{"name":"d","image":"i","image":"j"}]},"spec":{}}';
+    assert.deepEqual(duplicateFields(text), ['metadata.name', 'metadata.labels.x', 'spec.containers[1].image', 'spec']);
+  });
+
+  it('is not fooled by keys in strings, escapes, or values that look like keys', () => {
+    const text = '{"a":"{\\"a\\":1,\\"a\\":2}","b":["a","a"],"c":{"k\\u0061":1,"ka":2},"d":"x\\\\","e":1}';
+    assert.deepEqual(duplicateFields(text), ['c.ka']);
+  });
+});
