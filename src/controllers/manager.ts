@@ -8,13 +8,18 @@
 import { Client, InformerFactory, LeaderElector, type RunningController, type Transport } from '../client/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { startCronJobController } from './cronjob/cronjob-controller.js';
 import { startDeploymentController } from './deployment/deployment-controller.js';
 import { startDisruptionController } from './disruption/disruption-controller.js';
 import { startEndpointsController } from './endpoints/endpoints-controller.js';
 import { startEndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { startGarbageCollector } from './garbage-collector/garbage-collector.js';
+import { startJobController } from './job/job-controller.js';
+import { startTtlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.js';
 import { startNamespaceController } from './namespace/namespace-controller.js';
+import { startResourceQuotaController } from './resourcequota/resourcequota-controller.js';
 import { startReplicaSetController, startReplicationController } from './replicaset/replicaset-controller.js';
+import { startLocalPathProvisioner, startPersistentVolumeBinderController, startPvProtectionController, startPvcProtectionController } from './volume/index.js';
 import { startServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
 
 /** What every controller starter receives. */
@@ -42,6 +47,14 @@ export const CONTROLLERS: ControllerStarter[] = [
   { name: 'endpointslice', start: startEndpointSliceController },
   { name: 'serviceaccount', start: startServiceAccountController },
   { name: 'disruption', start: startDisruptionController },
+  { name: 'job', start: startJobController },
+  { name: 'cronjob', start: startCronJobController },
+  { name: 'ttl-after-finished', start: startTtlAfterFinishedController },
+  { name: 'resourcequota', start: startResourceQuotaController },
+  { name: 'persistentvolume-binder', start: startPersistentVolumeBinderController },
+  { name: 'pvc-protection', start: startPvcProtectionController },
+  { name: 'pv-protection', start: startPvProtectionController },
+  { name: 'local-path-provisioner', start: startLocalPathProvisioner },
 ];
 
 export interface LeaderElectionOptions {

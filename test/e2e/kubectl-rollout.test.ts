@@ -4,7 +4,7 @@
  * waits for it and succeeds, `set image` rolls a new revision, `rollout history` lists
  * the revisions, `rollout undo` returns to the previous template under a new revision,
  * `rollout restart` rolls the pods, and `rollout pause`/`resume` hold and release a
- * rollout.
+ * rollout. And `get componentstatuses` reports every part of the full server Healthy.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -73,6 +73,21 @@ async function replicaSets(): Promise<{ name: string; revision: string; replicas
     image: rs.spec.template.spec.containers[0].image,
   }));
 }
+
+describe('kubectl get componentstatuses', () => {
+  it('the full server reports the scheduler, the controller manager and its store Healthy', async () => {
+    const deadline = Date.now() + 30_000;
+    let res = ok(await env.kubectl.run(['get', 'componentstatuses']));
+    // The in-process components report healthy once their caches have synced.
+    while (!/^scheduler\s+Healthy/m.test(res.stdout) || !/^controller-manager\s+Healthy/m.test(res.stdout)) {
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+      res = ok(await env.kubectl.run(['get', 'componentstatuses']));
+    }
+    const rows = res.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2));
+    assert.deepEqual(rows.sort(), [['controller-manager', 'Healthy'], ['etcd-0', 'Healthy'], ['scheduler', 'Healthy']], res.stdout);
+  });
+});
 
 describe('kubectl rollout', () => {
   it('apply -f, then rollout status waits for the rollout and succeeds', async () => {

@@ -130,8 +130,8 @@ describe('server-side apply', () => {
     let entries: ManagerEntry[] = [];
     // Twelve writers, each setting its own label, a minute apart.
     for (let i = 0; i < 12; i++) {
-      const next = structuredClone(base) as typeof base & { metadata: { labels: Record<string, string> } };
-      next.metadata.labels = { ...((object as typeof next | undefined)?.metadata.labels ?? {}), [`w${i}`]: 'x' };
+      const previous = (object as { metadata: { labels: Record<string, string> } } | undefined)?.metadata.labels ?? {};
+      const next = { ...structuredClone(base), metadata: { name: 'web', labels: { ...previous, [`w${i}`]: 'x' } } };
       entries = trackUpdate(object, next, entries, { ...ctx(`writer-${String(i).padStart(2, '0')}`), now: `2026-11-28T00:${String(i).padStart(2, '0')}:00Z` });
       object = next;
     }

@@ -3,11 +3,12 @@
  * `spec.priorityClassName` is resolved to `spec.priority` and `spec.preemptionPolicy`
  * from the PriorityClass of that name; a pod naming none gets the global default class
  * (priority 0 when there is none); an unknown name is refused with 403 as upstream.
- * The two system classes exist from the first start (see bootstrap).
+ * The two system classes exist from the first start (see bootstrap). Classes are read
+ * from an ObjectMirror, so a pod create costs no storage LIST.
  */
 import { ApiError } from '../../api/errors.js';
 import type { StoredObject } from '../../api/object.js';
-import type { Rollback, StoreHooks } from '../registry/store-hooks.js';
+import type { StoreHooks } from '../registry/store-hooks.js';
 
 export interface PriorityClassLike {
   metadata: { name?: string };
@@ -21,11 +22,9 @@ export interface PriorityClassSource {
   list(): Promise<PriorityClassLike[]>;
 }
 
-const noRollback: Rollback = async () => {};
-
 export function priorityAdmission(classes: PriorityClassSource): StoreHooks {
   return {
-    async beforeCreate(pod: StoredObject): Promise<Rollback> {
+    async mutateCreate(pod: StoredObject): Promise<void> {
       const spec = (pod['spec'] ?? (pod['spec'] = {})) as { priorityClassName?: string; priority?: number; preemptionPolicy?: string };
       let cls: PriorityClassLike | undefined;
       if (spec.priorityClassName) {
@@ -50,7 +49,6 @@ export function priorityAdmission(classes: PriorityClassSource): StoreHooks {
       }
       spec.priority = value;
       spec.preemptionPolicy = cls?.preemptionPolicy ?? spec.preemptionPolicy ?? 'PreemptLowerPriority';
-      return noRollback;
     },
   };
 }

@@ -280,6 +280,7 @@ export class GenericStore {
     // Status is the controllers' to write, through /status; nodes register with theirs.
     if (this.hasStatus && this.info.kind !== 'Node') delete obj['status'];
     this.strategy.defaults(obj);
+    await this.hooks.mutateCreate?.(obj, options.dryRun ?? false);
     this.strategy.prepareForCreate(obj, this.now());
     if (!options.applied) this.fields.trackWrite(obj, undefined, options.fieldManager ?? 'unknown', '');
     this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameRule), ...this.strategy.validate(obj)]);
@@ -292,12 +293,13 @@ export class GenericStore {
     try {
       const rev = await this.storage.create(this.key(namespace, meta.name!), this.encode(obj));
       meta.resourceVersion = String(rev);
-      return obj;
     } catch (err) {
       await rollback?.();
       if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.ref(meta.name));
       throw err;
     }
+    await this.hooks.afterCreate?.(obj);
+    return obj;
   }
 
   // ---- update (PUT) and every read-modify-write ----

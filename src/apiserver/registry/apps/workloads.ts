@@ -12,6 +12,7 @@ import { formatLabelSelector, labelSelectorFromObject, matchLabels } from '../..
 import { AGE_COLUMN, ageCell, column, defaultStrategy, field, numberField, orNone, stringField } from '../default-strategy.js';
 import type { Strategy } from '../strategy.js';
 import { defaultPodSpec, validatePodSpec } from '../core/pods.js';
+import { validateCronJobName, validateCronJobSpecFields, type CronJobSpecFields } from '../../../api/cron/cronjob-validation.js';
 
 type Spec = Record<string, unknown> & { selector?: LabelSelector; template?: PodTemplateSpec; replicas?: number };
 const specOf = (obj: StoredObject): Spec => {
@@ -361,6 +362,30 @@ export const jobStrategy: Strategy = {
   },
 };
 
+/** What a CronJob's create and update both check beyond the schedule: policy and the Job template. */
+function cronJobCommon(obj: StoredObject): FieldError[] {
+  const spec = specOf(obj);
+  const errors: FieldError[] = [];
+  const policy = spec['concurrencyPolicy'];
+  if (policy !== undefined && !['Allow', 'Forbid', 'Replace'].includes(String(policy))) {
+    errors.push({ type: 'FieldValueNotSupported', field: 'spec.concurrencyPolicy', value: policy, detail: 'supported values: "Allow", "Forbid", "Replace"' });
+  }
+  // The Job controller makes the selector; a CronJob's Jobs may not bring their own.
+  const jobSpec = (field(spec, 'jobTemplate', 'spec') ?? {}) as Record<string, unknown>;
+  if (jobSpec['selector'] != null) errors.push({ type: 'FieldValueInvalid', field: 'spec.jobTemplate.spec.selector', value: jobSpec['selector'], detail: '`selector` will be auto-generated' });
+  if (jobSpec['manualSelector'] === true) errors.push({ type: 'FieldValueNotSupported', field: 'spec.jobTemplate.spec.manualSelector', value: true, detail: 'supported values: "nil", "false"' });
+  const template = field(spec, 'jobTemplate', 'spec', 'template') as PodTemplateSpec | undefined;
+  if (!template?.spec) errors.push({ type: 'FieldValueRequired', field: 'spec.jobTemplate.spec.template.spec', detail: '' });
+  else {
+    errors.push(...validatePodSpec(template.spec, 'spec.jobTemplate.spec.template.spec'));
+    const rp = template.spec.restartPolicy;
+    if (rp && !JOB_RULES.restartPolicies.includes(rp)) {
+      errors.push({ type: 'FieldValueNotSupported', field: 'spec.jobTemplate.spec.template.spec.restartPolicy', value: rp, detail: 'supported values: "OnFailure", "Never"' });
+    }
+  }
+  return errors;
+}
+
 export const cronJobStrategy: Strategy = {
   ...defaultStrategy,
   defaults(obj) {
@@ -379,25 +404,9 @@ export const cronJobStrategy: Strategy = {
     }
   },
   validate(obj) {
-    const spec = specOf(obj);
-    const errors: FieldError[] = [];
-    if (typeof spec['schedule'] !== 'string' || spec['schedule'] === '') errors.push({ type: 'FieldValueRequired', field: 'spec.schedule', detail: '' });
-    const policy = spec['concurrencyPolicy'];
-    if (policy !== undefined && !['Allow', 'Forbid', 'Replace'].includes(String(policy))) {
-      errors.push({ type: 'FieldValueNotSupported', field: 'spec.concurrencyPolicy', value: policy, detail: 'supported values: "Allow", "Forbid", "Replace"' });
-    }
-    const template = field(spec, 'jobTemplate', 'spec', 'template') as PodTemplateSpec | undefined;
-    if (!template?.spec) errors.push({ type: 'FieldValueRequired', field: 'spec.jobTemplate.spec.template.spec', detail: '' });
-    else {
-      errors.push(...validatePodSpec(template.spec, 'spec.jobTemplate.spec.template.spec'));
-      const rp = template.spec.restartPolicy;
-      if (rp && !JOB_RULES.restartPolicies.includes(rp)) {
-        errors.push({ type: 'FieldValueNotSupported', field: 'spec.jobTemplate.spec.template.spec.restartPolicy', value: rp, detail: 'supported values: "OnFailure", "Never"' });
-      }
-    }
-    return errors;
+    return [...validateCronJobName(obj.metadata?.name ?? ''), ...validateCronJobSpecFields(specOf(obj) as CronJobSpecFields), ...cronJobCommon(obj)];
   },
-  validateUpdate: (obj, _old, sub) => (sub === 'status' ? [] : cronJobStrategy.validate(obj)),
+  validateUpdate: (obj, old, sub) => (sub === 'status' ? [] : [...validateCronJobSpecFields(specOf(obj) as CronJobSpecFields, specOf(old) as CronJobSpecFields), ...cronJobCommon(obj)]),
   columns: [
     column('Schedule', 'The schedule in Cron format.'),
     column('Timezone', 'The time zone of the schedule.'),
