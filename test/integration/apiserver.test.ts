@@ -189,6 +189,60 @@ describe('object lifecycle', () => {
   });
 });
 
+describe('events in both groups', () => {
+  it('one storage, two shapes: core involvedObject/message are events.k8s.io regarding/note, and back', async () => {
+    const core = await api.request<Record<string, any>>('POST', '/api/v1/namespaces/default/events', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'ev-core' },
+      involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' },
+      reason: 'Started',
+      message: 'Started container web',
+      type: 'Normal',
+      count: 3,
+      source: { component: 'kubelet' },
+      firstTimestamp: '2026-11-28T00:00:00Z',
+      lastTimestamp: '2026-11-28T00:01:00Z',
+    });
+    assert.equal(core.status, 201, core.text);
+    const asNew = await api.request<Record<string, any>>('GET', '/apis/events.k8s.io/v1/namespaces/default/events/ev-core');
+    assert.equal(asNew.status, 200, asNew.text);
+    assert.equal(asNew.body['apiVersion'], 'events.k8s.io/v1');
+    assert.deepEqual(asNew.body['regarding'], { kind: 'Pod', name: 'web', namespace: 'default' });
+    assert.equal(asNew.body['note'], 'Started container web');
+    assert.equal(asNew.body['deprecatedCount'], 3);
+    assert.deepEqual(asNew.body['deprecatedSource'], { component: 'kubelet' });
+    assert.equal(asNew.body['involvedObject'], undefined);
+
+    const created = await api.request<Record<string, any>>('POST', '/apis/events.k8s.io/v1/namespaces/default/events', {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'ev-new' },
+      eventTime: '2026-11-28T00:02:00.000000Z',
+      reportingController: 'skiff.io/test',
+      reportingInstance: 'test-1',
+      action: 'Testing',
+      reason: 'Checked',
+      regarding: { kind: 'Node', name: 'node-1' },
+      note: 'all good',
+      type: 'Normal',
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body['note'], 'all good');
+    const asCore = await api.request<Record<string, any>>('GET', '/api/v1/namespaces/default/events/ev-new');
+    assert.equal(asCore.body['apiVersion'], 'v1');
+    assert.deepEqual(asCore.body['involvedObject'], { kind: 'Node', name: 'node-1' });
+    assert.equal(asCore.body['message'], 'all good');
+    assert.equal(asCore.body['reportingComponent'], 'skiff.io/test');
+
+    // Lists in each group are in that group's shape, and field selectors use its names.
+    const listed = await api.request<Record<string, any>>('GET', '/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dweb');
+    assert.deepEqual(listed.body['items'].map((e: any) => [e.metadata.name, e.apiVersion ?? listed.body['apiVersion'], e.note]), [['ev-core', 'events.k8s.io/v1', 'Started container web']]);
+    const coreListed = await api.request<Record<string, any>>('GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnode-1');
+    assert.deepEqual(coreListed.body['items'].map((e: any) => [e.metadata.name, e.message]), [['ev-new', 'all good']]);
+  });
+});
+
 describe('lists and selectors', () => {
   it('pages with limit and continue at one consistent revision', async () => {
     await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'paging' } });

@@ -193,4 +193,13 @@ export const eventsV1Strategy = columns(
     const regarding = (obj['regarding'] ?? {}) as Obj;
     return [age(str(obj['eventTime'] ?? obj.metadata.creationTimestamp) || undefined, now), str(obj['type']), str(obj['reason']), `${str(regarding['kind']).toLowerCase()}/${str(regarding['name'])}`, str(obj['note'])];
   },
+  {
+    // Upstream's field labels for this group: the regarding object, reason, type and reporter.
+    selectableFields(obj) {
+      const regarding = (obj['regarding'] ?? {}) as Obj;
+      const fields: Record<string, string> = { reason: str(obj['reason']), type: str(obj['type']), reportingController: str(obj['reportingController']) };
+      for (const k of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) fields[`regarding.${k}`] = str(regarding[k]);
+      return fields;
+    },
+  },
 );

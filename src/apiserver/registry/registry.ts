@@ -10,6 +10,7 @@ import { GenericStore } from './generic-store.js';
 import { strategyFor } from './strategies.js';
 import { ServiceAllocator } from './core/service-allocation.js';
 import { ApiError } from '../../api/errors.js';
+import { coreEventToEventsV1, eventsV1EventToCore } from '../../api/conversion/event.js';
 import { hpaV1ToV2, hpaV2ToV1 } from '../../api/conversion/hpa.js';
 import type { VersionConversion } from './generic-store.js';
 import { everything } from './filter.js';
@@ -37,6 +38,12 @@ function conversionFor(info: ResourceInfo): VersionConversion | undefined {
     return info.version === 'v1'
       ? { storageApiVersion: 'autoscaling/v2', toStorage: hpaV1ToV2, fromStorage: (o) => (o.apiVersion === 'autoscaling/v2' ? hpaV2ToV1(o) : o) }
       : { storageApiVersion: 'autoscaling/v2', toStorage: (o) => o, fromStorage: (o) => (o.apiVersion === 'autoscaling/v1' ? hpaV1ToV2(o) : o) };
+  }
+  if (info.kind === 'Event') {
+    // Stored as core/v1; events.k8s.io/v1 is the same storage under newer field names.
+    return info.group === 'events.k8s.io'
+      ? { storageApiVersion: 'v1', toStorage: eventsV1EventToCore, fromStorage: (o) => (o.apiVersion === 'v1' ? coreEventToEventsV1(o) : o) }
+      : { storageApiVersion: 'v1', toStorage: (o) => o, fromStorage: (o) => (o.apiVersion === 'events.k8s.io/v1' ? eventsV1EventToCore(o) : o) };
   }
   return undefined;
 }
