@@ -107,6 +107,31 @@ describe('garbage collector', () => {
     assert.ok(await find('or-a'), 'orphans are not collected later');
   });
 
+  it('a ReplicationController deleted with no policy orphans (its core/v1 default); a later Foreground delete replaces that finalizer', { timeout: 60_000 }, async () => {
+    const rc = await client.create<KubeObject>(RESOURCE_TYPES.replicationcontrollers, {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'rc-default', namespace: NS, finalizers: ['example.com/hold'] },
+      spec: { replicas: 0, selector: { app: 'rc-default' }, template: { metadata: { labels: { app: 'rc-default' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    });
+    await client.create(CM, configMap('rc-dep', [refTo(rc)]));
+    const marked = (await client.delete(RESOURCE_TYPES.replicationcontrollers, 'rc-default', { namespace: NS })) as KubeObject;
+    assert.deepEqual(marked.metadata?.finalizers, ['example.com/hold', 'orphan']);
+    await waitFor('the dependent orphaned', async () => ownersOf(await find('rc-dep')).length === 0);
+    const again = (await client.delete(RESOURCE_TYPES.replicationcontrollers, 'rc-default', { namespace: NS, propagationPolicy: 'Foreground' })) as KubeObject;
+    assert.equal(again.metadata?.finalizers?.includes('orphan'), false);
+    await client.patch(RESOURCE_TYPES.replicationcontrollers, 'rc-default', 'merge', { metadata: { finalizers: null } }, { namespace: NS });
+    await waitFor('the controller gone', async () => {
+      try {
+        await client.get(RESOURCE_TYPES.replicationcontrollers, 'rc-default', { namespace: NS });
+        return false;
+      } catch (err) {
+        return isNotFound(err);
+      }
+    });
+    assert.ok(await find('rc-dep'), 'the orphaned dependent stays');
+  });
+
   it('several owners: the dependent goes only with the last one; the dangling reference is removed first', { timeout: 60_000 }, async () => {
     const x = await client.create(CM, configMap('mo-x'));
     const y = await client.create(CM, configMap('mo-y'));

@@ -82,6 +82,31 @@ export interface ListResult {
 const MAX_UNCONDITIONAL_RETRIES = 8;
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/**
+ * Kinds whose dependents are orphaned when a delete names no policy: upstream keeps the
+ * behaviour these had before garbage collection for their oldest served versions
+ * (core/v1 ReplicationController, batch/v1 Job). kubectl always sends a policy.
+ */
+const ORPHANS_BY_DEFAULT = new Set(['/ReplicationController', 'batch/Job']);
+const ORPHAN = 'orphan';
+const FOREGROUND = 'foregroundDeletion';
+
+/**
+ * The garbage-collection finalizers after a delete with `policy`, as upstream decides:
+ * an explicit policy wins, then the one an earlier delete left on the object, then the
+ * kind's default; the two finalizers never stand together.
+ */
+export function deletionFinalizers(existing: readonly string[], policy: DeleteOptions['propagationPolicy'], orphansByDefault: boolean): string[] {
+  const has = (f: string) => existing.includes(f);
+  const orphan = policy !== undefined ? policy === 'Orphan' : has(ORPHAN) ? true : has(FOREGROUND) ? false : orphansByDefault;
+  const foreground = policy !== undefined ? policy === 'Foreground' : has(FOREGROUND);
+  const out = existing.filter((f) => f !== ORPHAN && f !== FOREGROUND);
+  if (orphan) out.push(ORPHAN);
+  else if (foreground) out.push(FOREGROUND);
+  // Keep the original order when nothing changed.
+  return out.length === existing.length && out.every((f) => existing.includes(f)) ? [...existing] : out;
+}
+
 /** Kinds whose spec changes bump metadata.generation (the others have no generation). */
 const TRACKS_GENERATION = new Set([
   'apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', '/ReplicationController',
@@ -434,15 +459,14 @@ export class GenericStore {
       }
       const next = cloneJson(current);
       const meta = next.metadata;
-      const finalizers = new Set(meta.finalizers ?? []);
-      if (options.propagationPolicy === 'Orphan') finalizers.add('orphan');
-      if (options.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+      const finalizers = new Set(deletionFinalizers(meta.finalizers ?? [], options.propagationPolicy, ORPHANS_BY_DEFAULT.has(`${this.info.group}/${this.info.kind}`)));
       const grace = this.strategy.gracefulDeletion?.(current, options.gracePeriodSeconds) ?? 0;
       const graceful = grace > 0;
       const kindFinalizers = this.strategy.hasKindFinalizers?.(current) ?? false;
       if (finalizers.size > 0 || graceful || kindFinalizers) {
         // The object stays, marked for deletion, until finalizers are gone or its node confirms.
         if (finalizers.size > 0) meta.finalizers = [...finalizers];
+        else delete meta.finalizers;
         const deadline = new Date(this.now().getTime() + grace * 1000);
         if (!meta.deletionTimestamp || (graceful && Date.parse(meta.deletionTimestamp) > deadline.getTime())) {
           meta.deletionTimestamp = rfc3339(deadline);
