@@ -156,7 +156,20 @@ export const horizontalPodAutoscalerStrategy = columns(
   },
 );
 
-export const limitRangeStrategy = columns([CREATED_AT], (obj) => [createdAt(obj)]);
+export const limitRangeStrategy = columns([CREATED_AT], (obj) => [createdAt(obj)], {
+  // Upstream's item defaults for Container limits: default from max, defaultRequest from default, else min.
+  defaults(obj) {
+    for (const item of list(field(obj, 'spec', 'limits'))) {
+      if (item['type'] !== 'Container') continue;
+      const max = (item['max'] ?? {}) as Record<string, string>;
+      const min = (item['min'] ?? {}) as Record<string, string>;
+      const def = { ...max, ...((item['default'] ?? {}) as Record<string, string>) };
+      const request = { ...min, ...def, ...((item['defaultRequest'] ?? {}) as Record<string, string>) };
+      if (Object.keys(def).length) item['default'] = def;
+      if (Object.keys(request).length) item['defaultRequest'] = request;
+    }
+  },
+});
 
 export const resourceQuotaStrategy = columns(
   [AGE_COLUMN, column('Request', 'Requests used and allowed.'), column('Limit', 'Limits used and allowed.')],

@@ -115,7 +115,15 @@ export const podStrategy: Strategy = {
   ...defaultStrategy,
   defaults(obj) {
     const pod = asPod(obj);
-    if (pod.spec) defaultPodSpec(pod.spec);
+    if (!pod.spec) return;
+    defaultPodSpec(pod.spec);
+    // Only pods (not templates): a container naming a limit but no request requests its limit.
+    for (const c of [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])]) {
+      const limits = c.resources?.limits;
+      if (!limits) continue;
+      const requests = (c.resources!.requests ??= {});
+      for (const [name, value] of Object.entries(limits)) if (!(name in requests)) requests[name] = value;
+    }
   },
   prepareForCreate(obj) {
     const pod = asPod(obj);
