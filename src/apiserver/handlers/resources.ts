@@ -156,10 +156,18 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
   respondList(res, served, metadata, result.rawItems ?? result.items.map((i) => JSON.stringify(i)));
 }
 
-/** Writes a List from items already serialized (each is a complete object's JSON). */
-function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: string[]): void {
+/** Writes a List from items already serialized, as one buffer (each item is a complete object's JSON, as text or byte pieces). */
+function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: readonly (string | readonly Buffer[])[]): void {
   const head = JSON.stringify({ kind: `${served.info.kind}List`, apiVersion: apiVersionOf(served.info), metadata });
-  writeJson(res, 200, `${head.slice(0, -1)},"items":[${items.join(',')}]}`);
+  const chunks: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
+  const comma = Buffer.from(',');
+  items.forEach((item, i) => {
+    if (i > 0) chunks.push(comma);
+    if (typeof item === 'string') chunks.push(Buffer.from(item));
+    else chunks.push(...item);
+  });
+  chunks.push(Buffer.from(']}'));
+  writeJson(res, 200, Buffer.concat(chunks));
 }
 
 async function readObject(req: Request): Promise<KubeObject> {

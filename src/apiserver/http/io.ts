@@ -110,7 +110,7 @@ function checkNesting(value: unknown): void {
 }
 
 export function writeJson(res: Response, code: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}): void {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   if (res.headersSent) {
     res.end();
     return;

@@ -73,7 +73,8 @@ export interface ListOptions {
 export interface ListResult {
   items: StoredObject[];
   /** With `raw` and no filter: the items as served JSON, in order (items is then empty). */
-  rawItems?: string[];
+  /** Each item's served JSON as byte pieces to write one after another (no decode, no re-encode). */
+  rawItems?: (readonly Buffer[])[];
   resourceVersion: string;
   continueToken?: string;
 }
@@ -117,6 +118,7 @@ const TRACKS_GENERATION = new Set([
 export class GenericStore {
   readonly tracksGeneration: boolean;
   private readonly rawOpening: string;
+  private readonly rawOpeningBytes: Buffer;
   private readonly hasStatus: boolean;
   private readonly keyRoot: string;
   /** managedFields on every write, and server-side apply. */
@@ -134,6 +136,7 @@ export class GenericStore {
     this.keyRoot = `/registry/${storageOf.group || 'core'}/${storageOf.resource}/`;
     this.tracksGeneration = TRACKS_GENERATION.has(`${info.group}/${info.kind}`);
     this.rawOpening = `{"apiVersion":${JSON.stringify(apiVersionOf(info))},"kind":${JSON.stringify(info.kind)},"metadata":{`;
+    this.rawOpeningBytes = Buffer.from(this.rawOpening, 'utf8');
     this.hasStatus = info.subresources.some((s) => s.name === 'status');
     this.fields = new FieldManager(info, this.hasStatus, () => rfc3339(this.now()));
   }
@@ -164,7 +167,7 @@ export class GenericStore {
 
   /**
    * Stored form: apiVersion, kind and metadata first, without resourceVersion (the
-   * revision is the resourceVersion). The fixed opening lets `rawJson` serve an object
+   * revision is the resourceVersion). The fixed opening lets `rawPieces` serve an object
    * without parsing it.
    */
   private encode(served: StoredObject): Buffer {
@@ -177,14 +180,17 @@ export class GenericStore {
   }
 
   /**
-   * The served JSON of a stored value without a parse/stringify round trip: the
-   * resourceVersion is spliced in after the fixed opening. Undefined when the stored
-   * form is not the canonical one (another version, or an older encoding).
+   * The served JSON of a stored value without a parse/stringify round trip, as two byte
+   * pieces: the fixed opening with the resourceVersion spliced in, and the stored rest. A
+   * LIST of thousands of objects is written without turning bytes into strings and back.
+   * Undefined when the stored form is not the canonical one (another version, an older
+   * encoding).
    */
-  rawJson(kv: Pick<KeyValue, 'value' | 'modRevision'>): string | undefined {
-    const text = Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8');
-    if (!text.startsWith(this.rawOpening)) return undefined;
-    return `${this.rawOpening}"resourceVersion":"${kv.modRevision}",${text.slice(this.rawOpening.length)}`;
+  rawPieces(kv: Pick<KeyValue, 'value' | 'modRevision'>): readonly Buffer[] | undefined {
+    const value = Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength);
+    const opening = this.rawOpeningBytes;
+    if (value.length < opening.length || value.compare(opening, 0, opening.length, 0, opening.length) !== 0) return undefined;
+    return [Buffer.from(`${this.rawOpening}"resourceVersion":"${kv.modRevision}",`, 'latin1'), value.subarray(opening.length)];
   }
 
   // ---- reads ----
@@ -236,7 +242,7 @@ export class GenericStore {
       }
     }
     const items: StoredObject[] = [];
-    const rawItems: string[] | undefined = options.raw && options.filter === everything ? [] : undefined;
+    const rawItems: (readonly Buffer[])[] | undefined = options.raw && options.filter === everything ? [] : undefined;
     let revision: number | undefined = atRevision;
     let lastKey: string | undefined;
     let more = false;
@@ -257,12 +263,12 @@ export class GenericStore {
       let stoppedEarly = false;
       for (const kv of page.items) {
         lastKey = kv.key;
-        const raw = rawItems ? this.rawJson(kv) : undefined;
+        const raw = rawItems ? this.rawPieces(kv) : undefined;
         if (raw !== undefined) rawItems!.push(raw);
         else {
           const obj = this.decode(kv);
           if (options.filter(obj)) {
-            if (rawItems) rawItems.push(JSON.stringify(obj));
+            if (rawItems) rawItems.push([Buffer.from(JSON.stringify(obj))]);
             else items.push(obj);
           }
         }
