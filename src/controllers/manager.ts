@@ -9,6 +9,7 @@ import { Client, InformerFactory, LeaderElector, type RunningController, type Tr
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { startCronJobController } from './cronjob/cronjob-controller.js';
+import { startDaemonSetController } from './daemonset/daemonset-controller.js';
 import { startDeploymentController } from './deployment/deployment-controller.js';
 import { startDisruptionController } from './disruption/disruption-controller.js';
 import { startEndpointsController } from './endpoints/endpoints-controller.js';
@@ -47,6 +48,7 @@ export const CONTROLLERS: ControllerStarter[] = [
   { name: 'endpointslice', start: startEndpointSliceController },
   { name: 'serviceaccount', start: startServiceAccountController },
   { name: 'disruption', start: startDisruptionController },
+  { name: 'daemonset', start: startDaemonSetController },
   { name: 'job', start: startJobController },
   { name: 'cronjob', start: startCronJobController },
   { name: 'ttl-after-finished', start: startTtlAfterFinishedController },

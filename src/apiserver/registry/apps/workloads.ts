@@ -237,6 +237,8 @@ export const statefulSetStrategy: Strategy = {
   },
 };
 
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+
 export const daemonSetStrategy: Strategy = {
   ...defaultStrategy,
   ...templateOwner(ALWAYS, (spec) => {
@@ -249,6 +251,16 @@ export const daemonSetStrategy: Strategy = {
     }
     spec['revisionHistoryLimit'] ??= 10;
   }),
+  // Upstream counts template changes in this annotation; the controller labels pods with it.
+  prepareForCreate(obj) {
+    (obj.metadata.annotations ??= {})[TEMPLATE_GENERATION] = '1';
+  },
+  prepareForUpdate(obj, old, subresource) {
+    if (subresource !== '') return;
+    const previous = Number(old.metadata.annotations?.[TEMPLATE_GENERATION] ?? '0') || 0;
+    const changed = !jsonEqual(field(specOf(obj), 'template'), field(specOf(old), 'template'));
+    (obj.metadata.annotations ??= {})[TEMPLATE_GENERATION] = String(changed ? previous + 1 : Math.max(previous, 1));
+  },
   columns: [
     column('Desired', 'The total number of nodes that should be running the daemon pod.'),
     column('Current', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
