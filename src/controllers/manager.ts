@@ -17,6 +17,9 @@ import { startEndpointSliceController } from './endpointslice/endpointslice-cont
 import { startGarbageCollector } from './garbage-collector/garbage-collector.js';
 import { startJobController } from './job/job-controller.js';
 import { startTtlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.js';
+import { startNodeIpamController } from './node-ipam/node-ipam-controller.js';
+import { startNodeLifecycleController } from './node-lifecycle/node-lifecycle-controller.js';
+import { startPodGcController } from './podgc/podgc-controller.js';
 import { startNamespaceController } from './namespace/namespace-controller.js';
 import { startResourceQuotaController } from './resourcequota/resourcequota-controller.js';
 import { startReplicaSetController, startReplicationController } from './replicaset/replicaset-controller.js';
@@ -57,6 +60,9 @@ export const CONTROLLERS: ControllerStarter[] = [
   { name: 'pvc-protection', start: startPvcProtectionController },
   { name: 'pv-protection', start: startPvProtectionController },
   { name: 'local-path-provisioner', start: startLocalPathProvisioner },
+  { name: 'nodelifecycle', start: startNodeLifecycleController },
+  { name: 'nodeipam', start: startNodeIpamController },
+  { name: 'podgc', start: startPodGcController },
 ];
 
 export interface LeaderElectionOptions {

@@ -64,6 +64,20 @@ export class ApiClient {
     });
   }
 
+  /** A GET whose answer is only counted, not decoded: for timing the server to the last byte. */
+  getBytes(path: string): Promise<{ status: number; bytes: number }> {
+    return new Promise((resolve, reject) => {
+      const req = this.session.request({ ':method': 'GET', ':path': path, accept: 'application/json' });
+      let status = 0;
+      let bytes = 0;
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('end', () => resolve({ status, bytes }));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   /** Opens a watch; events arrive one parsed line at a time. */
   watch(path: string, onEvent: (event: { type: string; object: Record<string, unknown> }) => void, headers: Record<string, string> = {}): { close(): void; status: Promise<number> } {
     const req = this.session.request({ ':method': 'GET', ':path': path, accept: 'application/json', ...headers });
