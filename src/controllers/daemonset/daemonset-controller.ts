@@ -11,7 +11,7 @@
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { cloneJson, jsonEqual } from '../../api/object.js';
+import { jsonEqual } from '../../api/object.js';
 import { isEmpty, labelSelectorFromObject, matchLabels } from '../../api/labels.js';
 import {
   EventRecorder,
@@ -28,7 +28,7 @@ import {
   type RunningController,
 } from '../../client/index.js';
 import type { Logger } from '../../util/logger.js';
-import { classifyClaims, newControllerRef, withOwnerRef, withoutOwnerRef } from '../replicaset/claim.js';
+import { classifyClaims } from '../replicaset/claim.js';
 import { controllerRef, isPodReady, slowStartBatches } from '../replicaset/pod-util.js';
 import { BURST_REPLICAS } from '../replicaset/replica-controller.js';
 import { newDaemonPod } from './daemon-pod.js';
@@ -39,6 +39,8 @@ import { planManage, podsByNode } from './manage.js';
 import { nodeShouldRunDaemonPod } from './node-eligibility.js';
 import { planRollingUpdate } from './rolling-update.js';
 import { countDaemonPods, daemonSetStatus } from './status.js';
+import { settleLimited } from '../../util/settle-limited.js';
+import { applyPodClaims } from '../replicaset/apply-claims.js';
 
 /** Writes in flight at once, well under the API server's 200 mutating requests. */
 const MAX_CONCURRENT_WRITES = 50;
@@ -51,23 +53,6 @@ export interface DaemonSetControllerOptions {
   workers?: number;
   /** Backoff before replacing a failed pod again on the same node (upstream 1 s doubling to 15 min). */
   failedPodBackoff?: { initialMs?: number; maxMs?: number };
-}
-
-async function settleLimited<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = { status: 'fulfilled', value: await fn(items[i]!) };
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_WRITES, items.length) }, worker));
-  return results;
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -212,32 +197,7 @@ export function startDaemonSetController(options: DaemonSetControllerOptions): R
     const selector = selectorOf(ds);
     const candidates = pods.namespace(ds.metadata!.namespace!).list();
     const decision = classifyClaims({ uid, deleting: !!ds.metadata?.deletionTimestamp, matches: (l) => matchLabels(selector, l) }, candidates);
-    const claimed = [...decision.owned];
-    if (decision.adopt.length) {
-      const fresh = await client.get<DaemonSet>(RESOURCE_TYPES.daemonsets, ds.metadata!.name!, { namespace: ds.metadata!.namespace! });
-      if (fresh.metadata?.uid === uid && !fresh.metadata?.deletionTimestamp) {
-        const ref = newControllerRef({ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata!.name!, uid });
-        for (const pod of decision.adopt) {
-          const next = cloneJson(pod) as Pod & { metadata: ObjectMeta };
-          next.metadata.ownerReferences = withOwnerRef(pod.metadata?.ownerReferences, ref);
-          try {
-            claimed.push(await client.update<Pod>(RESOURCE_TYPES.pods, next));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
-        }
-      }
-    }
-    for (const pod of decision.release) {
-      const next = cloneJson(pod) as Pod & { metadata: ObjectMeta };
-      next.metadata.ownerReferences = withoutOwnerRef(pod.metadata?.ownerReferences, uid);
-      try {
-        await client.update<Pod>(RESOURCE_TYPES.pods, next);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    return claimed;
+    return applyPodClaims(client, { type: RESOURCE_TYPES.daemonsets, apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata!.name!, namespace: ds.metadata!.namespace!, uid }, decision);
   }
 
   /** Of pods bound to nodes missing from the cache, those whose node the API confirms is gone. */
@@ -270,7 +230,7 @@ export function startDaemonSetController(options: DaemonSetControllerOptions): R
 
     let done = 0;
     for (const batch of slowStartBatches(creates.length)) {
-      const results = await settleLimited(creates.slice(done, done + batch), (node) => client.create<Pod>(RESOURCE_TYPES.pods, newDaemonPod(ds, node, hash)));
+      const results = await settleLimited(creates.slice(done, done + batch), MAX_CONCURRENT_WRITES, (node) => client.create<Pod>(RESOURCE_TYPES.pods, newDaemonPod(ds, node, hash)));
       done += batch;
       let failed = false;
       for (const r of results) {
@@ -292,7 +252,7 @@ export function startDaemonSetController(options: DaemonSetControllerOptions): R
       }
     }
 
-    const results = await settleLimited(deletes, (name) => client.delete(RESOURCE_TYPES.pods, name, { namespace }));
+    const results = await settleLimited(deletes, MAX_CONCURRENT_WRITES, (name) => client.delete(RESOURCE_TYPES.pods, name, { namespace }));
     results.forEach((r, i) => {
       const name = deletes[i]!;
       if (r.status === 'fulfilled') {

@@ -28,7 +28,7 @@ import {
 } from '../../client/index.js';
 import { formatTime } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { classifyClaims, newControllerRef, withOwnerRef, withoutOwnerRef } from '../replicaset/claim.js';
+import { classifyClaims } from '../replicaset/claim.js';
 import { Expectations } from '../replicaset/expectations.js';
 import { compareForDeletion, controllerRef, isPodActive, isPodReady, slowStartBatches } from '../replicaset/pod-util.js';
 import { DEFAULT_POD_FAILURE_BACKOFF_MS, MAX_POD_FAILURE_BACKOFF_MS, nextBackoffRecord, remainingBackoffMs, type BackoffRecord } from './backoff.js';
@@ -37,6 +37,8 @@ import { firstPendingIndexes, formatIndexes, surplusIndexedPods, validIndex } fr
 import { activeDeadlineLeftMs, countFinished, countUncounted, isComplete, planTracking, succeededIndexes, terminalCondition, wantActive } from './job-sync.js';
 import { JOB_TRACKING_FINALIZER, ensureCondition, findCondition, hasTrackingFinalizer, isIndexed, isJobFinished, isPodTerminating, isSuspended, managedElsewhere, newCondition, onlyReplaceFailedPods } from './job-util.js';
 import { podForJob } from './pod-template.js';
+import { settleLimited } from '../../util/settle-limited.js';
+import { applyPodClaims } from '../replicaset/apply-claims.js';
 
 /** Upstream MaxPodCreateDeletePerSync. */
 const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
@@ -55,23 +57,6 @@ export interface JobControllerOptions {
   maxPodFailureBackoffMs?: number;
   /** Pod events and status-only Job updates sync after this delay, so a burst costs one sync (upstream 1 s). */
   syncBatchPeriodMs?: number;
-}
-
-async function settleLimited<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = { status: 'fulfilled', value: await fn(items[i]!) };
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_WRITES, items.length) }, worker));
-  return results;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -199,35 +184,14 @@ export function startJobController(options: JobControllerOptions): RunningContro
     const selector = labelSelectorFromObject(job.spec?.selector);
     const all = pods.namespace(job.metadata!.namespace!).list();
     const decision = classifyClaims({ uid, deleting: !!job.metadata?.deletionTimestamp, matches: (l) => matchLabels(selector, l) }, all);
-    const claimed = [...decision.owned];
-    if (decision.adopt.length) {
-      const fresh = await client.get<Job>(RESOURCE_TYPES.jobs, job.metadata!.name!, { namespace: job.metadata!.namespace! });
-      if (fresh.metadata?.uid === uid && !fresh.metadata?.deletionTimestamp) {
-        const ref = newControllerRef({ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata!.name!, uid });
-        for (const pod of decision.adopt) {
-          const next = cloneJson(pod) as Pod & { metadata: ObjectMeta };
-          next.metadata.ownerReferences = withOwnerRef(pod.metadata?.ownerReferences, ref);
-          // An adopted pod is tracked like one the Job created.
-          if (!hasTrackingFinalizer(pod)) next.metadata.finalizers = [...(pod.metadata?.finalizers ?? []), JOB_TRACKING_FINALIZER];
-          try {
-            claimed.push(await client.update<Pod>(RESOURCE_TYPES.pods, next));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
-        }
-      }
-    }
-    for (const pod of decision.release) {
-      const next = cloneJson(pod) as Pod & { metadata: ObjectMeta };
-      next.metadata.ownerReferences = withoutOwnerRef(pod.metadata?.ownerReferences, uid);
-      next.metadata.finalizers = (pod.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
-      try {
-        await client.update<Pod>(RESOURCE_TYPES.pods, next);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    return claimed;
+    return applyPodClaims(client, { type: RESOURCE_TYPES.jobs, apiVersion: 'batch/v1', kind: 'Job', name: job.metadata!.name!, namespace: job.metadata!.namespace!, uid }, decision, {
+      onAdopt: (pod) => {
+        if (!hasTrackingFinalizer(pod)) pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []), JOB_TRACKING_FINALIZER];
+      },
+      onRelease: (pod) => {
+        pod.metadata.finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+      },
+    });
   }
 
   interface Deleted {
@@ -239,7 +203,7 @@ export function startJobController(options: JobControllerOptions): RunningContro
   /** Deletes pods; with `dropFinalizer` first removes the tracking finalizer so they are not counted as failures. */
   async function deletePods(key: string, job: Job, victims: Pod[], dropFinalizer: boolean): Promise<Deleted> {
     const out: Deleted = { deleted: 0, deletedReady: 0 };
-    const results = await settleLimited(victims, async (pod) => {
+    const results = await settleLimited(victims, MAX_CONCURRENT_WRITES, async (pod) => {
       if (dropFinalizer) await removeFinalizer(pod);
       await client.delete(RESOURCE_TYPES.pods, pod.metadata!.name!, { namespace: pod.metadata!.namespace! });
     });
@@ -323,7 +287,7 @@ export function startJobController(options: JobControllerOptions): RunningContro
     for (const batch of slowStartBatches(diff)) {
       const slice = indexes.slice(offset, offset + batch);
       offset += batch;
-      const results = await settleLimited(slice, (index) => client.create<Pod>(RESOURCE_TYPES.pods, podForJob(job, index)));
+      const results = await settleLimited(slice, MAX_CONCURRENT_WRITES, (index) => client.create<Pod>(RESOURCE_TYPES.pods, podForJob(job, index)));
       for (const r of results) {
         if (r.status === 'fulfilled') {
           created++;
@@ -388,7 +352,7 @@ export function startJobController(options: JobControllerOptions): RunningContro
     let rmError: Error | undefined;
     if (plan.removeFinalizer.length) {
       finalizerExpectations.expectRemoved(key, plan.removeFinalizer.map((p) => p.metadata?.uid ?? ''));
-      const results = await settleLimited(plan.removeFinalizer, removeFinalizer);
+      const results = await settleLimited(plan.removeFinalizer, MAX_CONCURRENT_WRITES, removeFinalizer);
       results.forEach((r, i) => {
         const pod = plan.removeFinalizer[i]!;
         if (r.status === 'fulfilled') withFinalizer.delete(pod.metadata?.uid ?? '');

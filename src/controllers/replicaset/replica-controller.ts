@@ -27,33 +27,17 @@ import {
   type RunningController,
 } from '../../client/index.js';
 import type { Logger } from '../../util/logger.js';
-import { classifyClaims, newControllerRef, withOwnerRef, withoutOwnerRef } from './claim.js';
+import { classifyClaims, newControllerRef } from './claim.js';
 import { Expectations } from './expectations.js';
 import { availableAt, controllerRef, isPodActive, podsToDelete, slowStartBatches } from './pod-util.js';
 import { calculateStatus, type ManageError, type ReplicaStatus } from './status.js';
+import { settleLimited } from '../../util/settle-limited.js';
+import { applyPodClaims } from './apply-claims.js';
 
 /** Upstream BurstReplicas: at most this many creations or deletions per sync. */
 export const BURST_REPLICAS = 500;
 /** Writes in flight at once, well under the API server's 200 mutating requests. */
 const MAX_CONCURRENT_WRITES = 50;
-
-/** `fn` over `items` with at most `limit` running at once; settles like Promise.allSettled. */
-async function settleLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = { status: 'fulfilled', value: await fn(items[i]!) };
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** What both kinds look like to this controller. */
 export interface ReplicaOwner {
@@ -162,33 +146,7 @@ export function startReplicaController(options: ReplicaControllerOptions): Runni
   async function claimPods(owner: ReplicaOwner, selector: LabelSelector, candidates: Pod[]): Promise<Pod[]> {
     const uid = owner.metadata!.uid!;
     const decision = classifyClaims({ uid, deleting: !!owner.metadata?.deletionTimestamp, matches: (l) => matchLabels(selector, l) }, candidates);
-    const claimed = [...decision.owned];
-    if (decision.adopt.length) {
-      // Upstream rechecks the owner against the API before adopting: the cache may be stale.
-      const fresh = await client.get<ReplicaOwner>(kind.type, owner.metadata!.name!, { namespace: owner.metadata!.namespace! });
-      if (fresh.metadata?.uid === uid && !fresh.metadata?.deletionTimestamp) {
-        const ref = newControllerRef({ apiVersion: kind.apiVersion, kind: kind.kind, name: owner.metadata!.name!, uid });
-        for (const pod of decision.adopt) {
-          const next = cloneJson(pod) as Pod & { metadata: ObjectMeta };
-          next.metadata.ownerReferences = withOwnerRef(pod.metadata?.ownerReferences, ref);
-          try {
-            claimed.push(await client.update<Pod>(RESOURCE_TYPES.pods, next));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
-        }
-      }
-    }
-    for (const pod of decision.release) {
-      const next = cloneJson(pod) as Pod & { metadata: ObjectMeta };
-      next.metadata.ownerReferences = withoutOwnerRef(pod.metadata?.ownerReferences, uid);
-      try {
-        await client.update<Pod>(RESOURCE_TYPES.pods, next);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    return claimed;
+    return applyPodClaims(client, { type: kind.type, apiVersion: kind.apiVersion, kind: kind.kind, name: owner.metadata!.name!, namespace: owner.metadata!.namespace!, uid }, decision);
   }
 
   function podFromTemplate(owner: ReplicaOwner): Pod {
