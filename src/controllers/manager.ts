@@ -24,6 +24,7 @@ import { startNamespaceController } from './namespace/namespace-controller.js';
 import { startResourceQuotaController } from './resourcequota/resourcequota-controller.js';
 import { startReplicaSetController, startReplicationController } from './replicaset/replicaset-controller.js';
 import { startLocalPathProvisioner, startPersistentVolumeBinderController, startPvProtectionController, startPvcProtectionController } from './volume/index.js';
+import { startStatefulSetController } from './statefulset/statefulset-controller.js';
 import { startServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
 
 /** What every controller starter receives. */
@@ -51,6 +52,7 @@ export const CONTROLLERS: ControllerStarter[] = [
   { name: 'endpointslice', start: startEndpointSliceController },
   { name: 'serviceaccount', start: startServiceAccountController },
   { name: 'disruption', start: startDisruptionController },
+  { name: 'statefulset', start: startStatefulSetController },
   { name: 'daemonset', start: startDaemonSetController },
   { name: 'job', start: startJobController },
   { name: 'cronjob', start: startCronJobController },
