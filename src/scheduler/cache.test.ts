@@ -40,3 +40,24 @@ it('node updates name only the changes that can help pods', () => {
   assert.deepEqual(nodeUpdateEvents(n, { ...n, spec: { unschedulable: true } }), ['Node/UpdateTaint']);
   assert.deepEqual(nodeUpdateEvents(n, { ...n, status: { ...n.status, allocatable: { cpu: '8' } } }), ['Node/UpdateAllocatable']);
 });
+
+it('expires an assumed pod whose binding finished but never showed up, and only then', () => {
+  const cache = cacheWith([makeNode('a', { cpu: '2' })]);
+  const pending = makePod('p', { requests: { cpu: '1' } });
+  const confirmed = makePod('q', { requests: { cpu: '1' } });
+  cache.assumePod(podInfo(pending), 'a');
+  cache.assumePod(podInfo(confirmed), 'a');
+  // Binding still in flight: never expires.
+  assert.deepEqual(cache.cleanupExpiredAssumedPods(1_000_000), []);
+  cache.finishBinding('default/p', 100, true);
+  cache.finishBinding('default/q', 100, true);
+  cache.addPod(onNode(confirmed, 'a'));
+  assert.deepEqual(cache.cleanupExpiredAssumedPods(99), []);
+  assert.deepEqual(cache.cleanupExpiredAssumedPods(100), ['default/p']);
+  assert.equal(cache.hasPod('default/p'), false);
+  assert.equal(snapshotOf(cache).get('a')!.requested.get('cpu'), 1000);
+  // TTL 0 (upstream's default): finishing binding sets no deadline.
+  cache.assumePod(podInfo(pending), 'a');
+  cache.finishBinding('default/p', 0, false);
+  assert.deepEqual(cache.cleanupExpiredAssumedPods(Number.MAX_SAFE_INTEGER), []);
+});

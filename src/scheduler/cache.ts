@@ -3,7 +3,9 @@
  * to it as the informers report them, plus pods the scheduler has *assumed* onto a node
  * at the moment it decided — so the next pod sees that usage before the binding comes
  * back through the watch. An assumed pod is confirmed when the informer reports it bound,
- * and forgotten if binding fails.
+ * and forgotten if binding fails. With a TTL, an assumed pod whose binding finished but
+ * never showed up in the informer expires after it (upstream's cache expiry; 1.32 never
+ * expires, the default here too).
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { NodeInfo } from './node-info.js';
@@ -28,6 +30,8 @@ interface PodState {
   info: PodInfo;
   node: string;
   assumed: boolean;
+  /** Set when its binding finished: after this time an unconfirmed assumed pod expires. */
+  deadline?: number;
 }
 
 export class SchedulerCache {
@@ -96,6 +100,23 @@ export class SchedulerCache {
   forgetPod(key: string): void {
     const existing = this.pods.get(key);
     if (existing?.assumed) this.detach(key, existing);
+  }
+
+  /** The binding call for an assumed pod returned; it may expire at `deadline` if `expires`. */
+  finishBinding(key: string, deadline: number, expires: boolean): void {
+    const state = this.pods.get(key);
+    if (state?.assumed && expires) state.deadline = deadline;
+  }
+
+  /** Forgets assumed pods past their deadline (binding done, never confirmed); returns their keys. */
+  cleanupExpiredAssumedPods(now: number): string[] {
+    const expired: string[] = [];
+    for (const [key, state] of this.pods) {
+      if (!state.assumed || state.deadline === undefined || state.deadline > now) continue;
+      this.detach(key, state);
+      expired.push(key);
+    }
+    return expired;
   }
 
   isAssumed(key: string): boolean {

@@ -87,3 +87,41 @@ it('preemption waits while victims on the nominated node are still terminating',
   if (result.kind !== 'unschedulable') return;
   assert.deepEqual(preempt(framework, pod, snapshot, result.diagnosis), { kind: 'none', message: 'preemption: not eligible due to a terminating pod on the nominated node.' });
 });
+
+it('counts pods nominated to a node with at least the pod’s priority as placed there', () => {
+  const cache = cacheWith([makeNode('a', { cpu: '2' })]);
+  const framework = new Framework(DEFAULT_PROFILE);
+  const nominee = (priority: number) => podInfo(makePod(`nominee-${priority}`, { requests: { cpu: '1500m' }, priority }));
+  const pod = podInfo(makePod('p', { requests: { cpu: '1' }, priority: 10 }));
+  const snapshot = snapshotOf(cache);
+  assert.equal(framework.schedule(pod, snapshot, () => [nominee(10)]).kind, 'unschedulable');
+  // A less important nominated pod does not hold the room; nor does the pod itself.
+  assert.equal(framework.schedule(pod, snapshot, () => [nominee(5)]).kind, 'scheduled');
+  assert.equal(framework.schedule(pod, snapshot, () => [pod]).kind, 'scheduled');
+  assert.equal(framework.schedule(pod, snapshot, (n) => (n === 'elsewhere' ? [nominee(10)] : undefined)).kind, 'scheduled');
+});
+
+it('runs Reserve in order, undoing earlier reservations when one rejects, and PreBind until a rejection', async () => {
+  const calls: string[] = [];
+  const plugin = (name: string, reject?: 'reserve' | 'preBind') => () => ({
+    name,
+    reserve: () => {
+      calls.push(`reserve ${name}`);
+      return reject === 'reserve' ? { code: 'Unschedulable' as const, reasons: ['no'] } : undefined;
+    },
+    unreserve: () => void calls.push(`unreserve ${name}`),
+    preBind: async () => {
+      calls.push(`preBind ${name}`);
+      return reject === 'preBind' ? { code: 'Error' as const, reasons: ['late'] } : undefined;
+    },
+  });
+  const registry = { A: plugin('A'), B: plugin('B', 'reserve'), C: plugin('C', 'preBind'), D: plugin('D') };
+  const pod = podInfo(makePod('p'));
+  const rejecting = new Framework([{ name: 'A' }, { name: 'B' }, { name: 'D' }], registry);
+  const status = rejecting.runReserve(new Map(), pod, 'n');
+  assert.equal(status?.plugin, 'B');
+  assert.deepEqual(calls.splice(0), ['reserve A', 'reserve B', 'unreserve D', 'unreserve B', 'unreserve A']);
+  const binding = new Framework([{ name: 'A' }, { name: 'C' }, { name: 'D' }], registry);
+  assert.equal((await binding.runPreBind(new Map(), pod, 'n'))?.plugin, 'C');
+  assert.deepEqual(calls.splice(0), ['preBind A', 'preBind C']);
+});

@@ -3,12 +3,19 @@
  * nodes starting where the last attempt stopped until enough feasible nodes are found
  * (upstream's adaptive percentageOfNodesToScore), then PreScore, Score, NormalizeScore
  * and weights, and the highest total wins (ties broken at random). Pure: it reads the
- * snapshot and returns a decision or the per-node reasons it failed.
+ * snapshot and returns a decision (with the cycle state the binding cycle's Reserve and
+ * PreBind continue from) or the per-node reasons it failed. Pods nominated to a node
+ * (by an earlier preemption) with at least this pod's priority count as placed there
+ * while filtering, as upstream's two-pass RunFilterPluginsWithNominatedPods.
  */
-import type { NodeInfo } from './node-info.js';
+import { realClock } from '../util/clock.js';
+import { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
 import { REGISTRY, type ProfilePlugin } from './registry.js';
-import type { CycleState, NodeScore, Plugin, Snapshot, Status } from './types.js';
+import { EMPTY_LISTERS, type CycleState, type FrameworkHandle, type NodeScore, type Plugin, type Snapshot, type Status } from './types.js';
+
+/** Pending pods nominated to a node (status.nominatedNodeName), by node name. */
+export type NominatedPods = (nodeName: string) => readonly PodInfo[] | undefined;
 
 export interface Diagnosis {
   /** Why each rejected node was rejected. */
@@ -20,10 +27,12 @@ export interface Diagnosis {
 }
 
 export type ScheduleResult =
-  | { kind: 'scheduled'; node: string; evaluatedNodes: number; feasibleNodes: number }
+  | { kind: 'scheduled'; node: string; evaluatedNodes: number; feasibleNodes: number; state: CycleState }
   | { kind: 'unschedulable'; numAllNodes: number; diagnosis: Diagnosis };
 
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
+/** Cycle-state key of the filter plugins that run this cycle. */
+const CYCLE_FILTERS = 'framework/filters';
 const MIN_FEASIBLE_NODES_PERCENTAGE = 5;
 
 /** Upstream numFeasibleNodesToFind with the adaptive default percentage. */
@@ -45,20 +54,29 @@ export class Framework {
   private readonly preFilters: Plugin[];
   private readonly filters: Plugin[];
   private readonly scorers: Weighted[];
+  private readonly reservers: Plugin[];
+  private readonly preBinders: Plugin[];
   private nextStartNodeIndex = 0;
 
-  constructor(profile: ProfilePlugin[], registry = REGISTRY, private readonly random: () => number = Math.random) {
+  constructor(
+    profile: ProfilePlugin[],
+    registry = REGISTRY,
+    private readonly random: () => number = Math.random,
+    handle: FrameworkHandle = { listers: EMPTY_LISTERS, clock: realClock },
+  ) {
     this.plugins = [];
     this.scorers = [];
     for (const p of profile) {
       const factory = registry[p.name];
       if (!factory) throw new Error(`scheduler profile names unknown plugin ${p.name}`);
-      const plugin = factory();
+      const plugin = factory(handle);
       this.plugins.push(plugin);
       if (p.weight && plugin.score) this.scorers.push({ plugin, weight: p.weight });
     }
     this.preFilters = this.plugins.filter((p) => p.preFilter);
     this.filters = this.plugins.filter((p) => p.filter);
+    this.reservers = this.plugins.filter((p) => p.reserve || p.unreserve);
+    this.preBinders = this.plugins.filter((p) => p.preBind);
   }
 
   /** Events any plugin cares about, by plugin name. */
@@ -66,10 +84,55 @@ export class Framework {
     return new Map(this.plugins.map((p) => [p.name, p.events ?? []]));
   }
 
-  /** Runs the filter plugins on one node; the first rejection wins. */
+  /** Runs the filter plugins on one node (less those whose PreFilter said Skip); the first rejection wins. */
   runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
-    for (const plugin of this.filters) {
+    const filters = (state.get(CYCLE_FILTERS) as Plugin[] | undefined) ?? this.filters;
+    for (const plugin of filters) {
       const status = plugin.filter!(state, pod, node);
+      if (status && status.code !== 'Skip') {
+        status.plugin = plugin.name;
+        return status;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Filters with the pods nominated to the node that are at least as important as this
+   * one counted as placed; if that passes, again without them (a nominated pod might be
+   * what satisfies this pod's affinity, and it may never land).
+   */
+  runFiltersWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, nominated?: NominatedPods): Status | undefined {
+    const others = nominated?.(node.name)?.filter((p) => p.key !== pod.key && p.priority >= pod.priority);
+    if (!others?.length) return this.runFilters(state, pod, node);
+    const withNominated = new NodeInfo(node.name, node.node);
+    for (const p of node.pods.values()) withNominated.addPod(p);
+    for (const p of others) withNominated.addPod(p);
+    return this.runFilters(state, pod, withNominated) ?? this.runFilters(state, pod, node);
+  }
+
+  /** Reserve in profile order; on a rejection, what was reserved is undone and the status returned. */
+  runReserve(state: CycleState, pod: PodInfo, nodeName: string): Status | undefined {
+    for (const plugin of this.reservers) {
+      const status = plugin.reserve?.(state, pod, nodeName);
+      if (status && status.code !== 'Skip') {
+        status.plugin = plugin.name;
+        this.runUnreserve(state, pod, nodeName);
+        return status;
+      }
+    }
+    return undefined;
+  }
+
+  /** Unreserve in reverse order (upstream), every plugin, ignoring what was not reserved. */
+  runUnreserve(state: CycleState, pod: PodInfo, nodeName: string): void {
+    for (let i = this.reservers.length - 1; i >= 0; i--) this.reservers[i]!.unreserve?.(state, pod, nodeName);
+  }
+
+  /** PreBind in order; the first rejection stops it. */
+  async runPreBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | undefined> {
+    for (const plugin of this.preBinders) {
+      const status = await plugin.preBind!(state, pod, nodeName);
       if (status && status.code !== 'Skip') {
         status.plugin = plugin.name;
         return status;
@@ -80,17 +143,21 @@ export class Framework {
 
   /** PreFilter for all plugins; returns a rejection that applies to every node, if any. */
   runPreFilters(state: CycleState, pod: PodInfo, snapshot: Snapshot): Status | undefined {
+    let skipped: Set<Plugin> | undefined;
     for (const plugin of this.preFilters) {
       const status = plugin.preFilter!(state, pod, snapshot);
-      if (status && status.code !== 'Skip') {
+      if (status?.code === 'Skip') (skipped ??= new Set()).add(plugin);
+      else if (status) {
         status.plugin = plugin.name;
         return status;
       }
     }
+    // Upstream skips the Filter of a plugin whose PreFilter returned Skip for this cycle.
+    if (skipped) state.set(CYCLE_FILTERS, this.filters.filter((p) => !skipped.has(p)));
     return undefined;
   }
 
-  schedule(pod: PodInfo, snapshot: Snapshot): ScheduleResult {
+  schedule(pod: PodInfo, snapshot: Snapshot, nominated?: NominatedPods): ScheduleResult {
     const nodes = snapshot.nodes;
     const diagnosis: Diagnosis = { nodeStatus: new Map(), unschedulablePlugins: new Set() };
     if (nodes.length === 0) return { kind: 'unschedulable', numAllNodes: 0, diagnosis };
@@ -109,7 +176,7 @@ export class Framework {
     const start = this.nextStartNodeIndex % nodes.length;
     for (; processed < nodes.length && feasible.length < want; processed++) {
       const node = nodes[(start + processed) % nodes.length]!;
-      const status = this.runFilters(state, pod, node);
+      const status = nominated ? this.runFiltersWithNominatedPods(state, pod, node, nominated) : this.runFilters(state, pod, node);
       if (!status) feasible.push(node);
       else {
         diagnosis.nodeStatus.set(node.name, status);
@@ -118,10 +185,10 @@ export class Framework {
     }
     this.nextStartNodeIndex = (start + processed) % nodes.length;
     if (feasible.length === 0) return { kind: 'unschedulable', numAllNodes: nodes.length, diagnosis };
-    if (feasible.length === 1) return { kind: 'scheduled', node: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1 };
+    if (feasible.length === 1) return { kind: 'scheduled', node: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1, state };
 
     const totals = this.score(state, pod, feasible, snapshot);
-    return { kind: 'scheduled', node: this.selectHost(totals), evaluatedNodes: processed, feasibleNodes: feasible.length };
+    return { kind: 'scheduled', node: this.selectHost(totals), evaluatedNodes: processed, feasibleNodes: feasible.length, state };
   }
 
   /** Weighted, normalised totals per feasible node. */

@@ -3,7 +3,7 @@
  * which plugins run and each score plugin's weight, as in upstream's v1 defaults.
  * Adding a plugin is one folder and one line here.
  */
-import type { Plugin } from './types.js';
+import type { FrameworkHandle, Plugin } from './types.js';
 import { newNodeName } from './plugins/node-name/node-name.js';
 import { newNodeUnschedulable } from './plugins/node-unschedulable/node-unschedulable.js';
 import { newTaintToleration } from './plugins/taint-toleration/taint-toleration.js';
@@ -14,8 +14,11 @@ import { newPodTopologySpread } from './plugins/pod-topology-spread/pod-topology
 import { newInterPodAffinity } from './plugins/inter-pod-affinity/inter-pod-affinity.js';
 import { newNodeResourcesBalancedAllocation } from './plugins/node-resources-balanced-allocation/node-resources-balanced-allocation.js';
 import { newImageLocality } from './plugins/image-locality/image-locality.js';
+import { newVolumeBinding } from './plugins/volume-binding/volume-binding.js';
+import { newVolumeZone } from './plugins/volume-zone/volume-zone.js';
+import { newVolumeRestrictions } from './plugins/volume-restrictions/volume-restrictions.js';
 
-export type PluginFactory = () => Plugin;
+export type PluginFactory = (handle: FrameworkHandle) => Plugin;
 
 export const REGISTRY: Record<string, PluginFactory> = {
   NodeUnschedulable: newNodeUnschedulable,
@@ -28,6 +31,9 @@ export const REGISTRY: Record<string, PluginFactory> = {
   InterPodAffinity: newInterPodAffinity,
   NodeResourcesBalancedAllocation: newNodeResourcesBalancedAllocation,
   ImageLocality: newImageLocality,
+  VolumeBinding: newVolumeBinding,
+  VolumeZone: newVolumeZone,
+  VolumeRestrictions: newVolumeRestrictions,
 };
 
 export interface ProfilePlugin {
@@ -36,7 +42,10 @@ export interface ProfilePlugin {
   weight?: number;
 }
 
-/** Upstream's default profile, in its order; filters run in this order. */
+/**
+ * Upstream's default profile, in its order; filters run in this order. VolumeBinding
+ * scores only behind the alpha VolumeCapacityPriority gate upstream, so it has no weight.
+ */
 export const DEFAULT_PROFILE: ProfilePlugin[] = [
   { name: 'NodeUnschedulable' },
   { name: 'NodeName' },
@@ -44,6 +53,9 @@ export const DEFAULT_PROFILE: ProfilePlugin[] = [
   { name: 'NodeAffinity', weight: 2 },
   { name: 'NodePorts' },
   { name: 'NodeResourcesFit', weight: 1 },
+  { name: 'VolumeRestrictions' },
+  { name: 'VolumeBinding' },
+  { name: 'VolumeZone' },
   { name: 'PodTopologySpread', weight: 2 },
   { name: 'InterPodAffinity', weight: 2 },
   { name: 'NodeResourcesBalancedAllocation', weight: 1 },

@@ -1,25 +1,30 @@
 /**
  * The scheduler as an API client: informers on pods, nodes and namespaces feed the cache
- * (bound pods) and the queue (pending pods of this scheduler's name); a loop pops a pod,
- * runs the framework on a snapshot, assumes the pod onto the chosen node and binds it
- * through `pods/<name>/binding` in the background. A pod that fits nowhere gets a
- * FailedScheduling event and PodScheduled=False/Unschedulable, and waits in the queue for
- * an event that could help it. It never touches storage.
+ * (bound pods) and the queue (pending pods of this scheduler's name); volumes, claims,
+ * storage classes and workloads feed the plugins that look at them. A loop pops a pod,
+ * runs the framework on a snapshot, assumes the pod onto the chosen node, runs Reserve,
+ * and starts the binding cycle in the background — PreBind (which may wait, e.g. for
+ * volumes to be bound) then `pods/<name>/binding` — so the loop never waits on it. A
+ * failed binding cycle runs Unreserve, forgets the pod and retries it after backoff. A
+ * pod that fits nowhere gets a FailedScheduling event and PodScheduled=False/Unschedulable,
+ * and waits in the queue for an event that could help it. It never touches storage.
  */
-import type { Namespace, Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
+import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { ApiError } from '../api/errors.js';
-import { Client, EventRecorder, InformerFactory, RESOURCE_TYPES, deletedObject, type SharedInformer } from '../client/index.js';
+import { Client, EventRecorder, InformerFactory, NAMESPACE_INDEX, RESOURCE_TYPES, deletedObject, type ObjectLike, type SharedInformer } from '../client/index.js';
 import { formatTime, realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { SchedulerCache } from './cache.js';
 import { fitErrorMessage, NO_NODES_AVAILABLE } from './fit-error.js';
 import { Framework } from './framework.js';
 import { SchedulerMetrics } from './metrics.js';
-import { podInfo, podKey } from './pod-info.js';
+import { podInfo, podKey, type PodInfo } from './pod-info.js';
 import { preempt, type Candidate } from './preemption.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { DEFAULT_PROFILE, type ProfilePlugin } from './registry.js';
-import type { ClusterEvent } from './types.js';
+import type { ClusterEvent, FrameworkHandle, Listers, Status } from './types.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /** Bindings in flight at once; beyond this the loop waits, so a burst cannot queue unbounded writes. */
@@ -35,7 +40,18 @@ export interface SchedulerOptions {
   /** Queue backoff (upstream 1 s → 10 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Forget an assumed pod this long after its binding finished if the informer never
+   * reports it bound, returning its resources. Upstream 1.32 uses 0: never (issue #106361).
+   */
+  assumedPodTtlMs?: number;
+  /** VolumeBinding's PreBind wait for claims to be bound (upstream 600 s) and its re-check period (1 s). */
+  volumeBindTimeoutMs?: number;
+  volumeBindPollMs?: number;
 }
+
+/** How often expired assumed pods are looked for (upstream cleanAssumedPeriod). */
+const CLEAN_ASSUMED_PERIOD_MS = 1_000;
 
 const terminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 const assigned = (pod: Pod) => !!pod.spec?.nodeName;
@@ -54,9 +70,16 @@ export class Scheduler {
   private readonly namespaces: SharedInformer<Namespace>;
   private readonly informers: InformerFactory;
   private readonly bindings = new Set<Promise<void>>();
+  /** Pending pods of this scheduler with status.nominatedNodeName: node → pod key → pod. */
+  private readonly nominated = new Map<string, Map<string, PodInfo>>();
+  private readonly nominatedNodeOf = new Map<string, string>();
+  private readonly assumedPodTtlMs: number;
   private stopped = false;
   private loop: Promise<void> | undefined;
   private synced = false;
+  private cleanTimer: { cancel(): void } | undefined;
+  /** Aborted by stop(), so binding cycles waiting in PreBind give up instead of holding stop. */
+  private readonly stopping = new AbortController();
 
   constructor(options: SchedulerOptions) {
     this.client = options.client;
@@ -64,7 +87,19 @@ export class Scheduler {
     this.clock = options.clock ?? realClock;
     this.name = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.informers = options.informers;
-    this.framework = new Framework(options.profile ?? DEFAULT_PROFILE);
+    this.assumedPodTtlMs = options.assumedPodTtlMs ?? 0;
+    const handle: FrameworkHandle = {
+      listers: this.listers(),
+      writer: {
+        updatePersistentVolume: (pv) => this.client.update<PersistentVolume>(RESOURCE_TYPES.persistentvolumes, pv),
+        updatePersistentVolumeClaim: (pvc) => this.client.update<PersistentVolumeClaim>(RESOURCE_TYPES.persistentvolumeclaims, pvc, { namespace: pvc.metadata?.namespace }),
+      },
+      clock: this.clock,
+      signal: this.stopping.signal,
+      ...(options.volumeBindTimeoutMs !== undefined ? { volumeBindTimeoutMs: options.volumeBindTimeoutMs } : {}),
+      ...(options.volumeBindPollMs !== undefined ? { volumeBindPollMs: options.volumeBindPollMs } : {}),
+    };
+    this.framework = new Framework(options.profile ?? DEFAULT_PROFILE, undefined, undefined, handle);
     this.queue = new SchedulingQueue({
       clock: this.clock,
       initialBackoffMs: options.initialBackoffMs,
@@ -89,16 +124,81 @@ export class Scheduler {
       },
     });
     this.informers.informerFor<Pod>(RESOURCE_TYPES.pods).addEventHandler({
-      onAdd: (pod) => this.podAdded(pod),
-      onUpdate: (old, pod) => this.podUpdated(old, pod),
-      onDelete: (obj) => this.podDeleted(deletedObject(obj)),
+      onAdd: (pod) => {
+        this.trackNominated(pod);
+        this.podAdded(pod);
+      },
+      onUpdate: (old, pod) => {
+        this.trackNominated(pod);
+        this.podUpdated(old, pod);
+      },
+      onDelete: (obj) => {
+        const pod = deletedObject(obj);
+        this.untrackNominated(podKey(pod));
+        this.podDeleted(pod);
+      },
     });
+    const requeueOn = <T extends ObjectLike>(informer: SharedInformer<T>, event: ClusterEvent) =>
+      informer.addEventHandler({
+        onAdd: () => this.queue.moveOnEvent(event),
+        onUpdate: (old, obj) => {
+          if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.queue.moveOnEvent(event);
+        },
+        onDelete: () => this.queue.moveOnEvent(event),
+      });
+    requeueOn(this.informers.informerFor<PersistentVolume>(RESOURCE_TYPES.persistentvolumes), 'PersistentVolume/Change');
+    requeueOn(this.informers.informerFor<PersistentVolumeClaim>(RESOURCE_TYPES.persistentvolumeclaims), 'PersistentVolumeClaim/Change');
+    requeueOn(this.informers.informerFor<StorageClass>(RESOURCE_TYPES.storageclasses), 'StorageClass/Change');
+  }
+
+  /** Plugins' read access: the informers' caches (created here so they start with the rest). */
+  private listers(): Listers {
+    const pvs = this.informers.informerFor<PersistentVolume>(RESOURCE_TYPES.persistentvolumes).indexer;
+    const pvcs = this.informers.informerFor<PersistentVolumeClaim>(RESOURCE_TYPES.persistentvolumeclaims).indexer;
+    const classes = this.informers.informerFor<StorageClass>(RESOURCE_TYPES.storageclasses).indexer;
+    const services = this.informers.informerFor<Service>(RESOURCE_TYPES.services).indexer;
+    const rcs = this.informers.informerFor<ReplicationController>(RESOURCE_TYPES.replicationcontrollers).indexer;
+    const rss = this.informers.informerFor<ReplicaSet>(RESOURCE_TYPES.replicasets).indexer;
+    const sss = this.informers.informerFor<StatefulSet>(RESOURCE_TYPES.statefulsets).indexer;
+    return {
+      persistentVolume: (name) => pvs.get(name),
+      persistentVolumes: () => pvs.list(),
+      persistentVolumeClaim: (ns, name) => pvcs.get(`${ns}/${name}`),
+      storageClass: (name) => classes.get(name),
+      services: (ns) => services.byIndex(NAMESPACE_INDEX, ns),
+      replicationControllers: (ns) => rcs.byIndex(NAMESPACE_INDEX, ns),
+      replicaSets: (ns) => rss.byIndex(NAMESPACE_INDEX, ns),
+      statefulSets: (ns) => sss.byIndex(NAMESPACE_INDEX, ns),
+    };
+  }
+
+  /** Keeps the nominated-pods map in step with a pod: pending pods of ours with a nominated node. */
+  private trackNominated(pod: Pod): void {
+    const key = podKey(pod);
+    const node = !assigned(pod) && !terminal(pod) && this.responsible(pod) ? pod.status?.nominatedNodeName : undefined;
+    if (this.nominatedNodeOf.get(key) === node && !node) return;
+    this.untrackNominated(key);
+    if (!node) return;
+    let pods = this.nominated.get(node);
+    if (!pods) this.nominated.set(node, (pods = new Map()));
+    pods.set(key, podInfo(pod));
+    this.nominatedNodeOf.set(key, node);
+  }
+
+  private untrackNominated(key: string): void {
+    const node = this.nominatedNodeOf.get(key);
+    if (node === undefined) return;
+    this.nominatedNodeOf.delete(key);
+    const pods = this.nominated.get(node);
+    pods?.delete(key);
+    if (pods?.size === 0) this.nominated.delete(node);
   }
 
   /** Starts the informers and, once they have synced, the scheduling loop. */
   start(): void {
     this.informers.start();
     this.queue.run();
+    if (this.assumedPodTtlMs > 0) this.cleanAssumedPeriodically();
     this.loop = (async () => {
       if (!(await this.informers.waitForCacheSync())) return;
       this.synced = true;
@@ -107,12 +207,25 @@ export class Scheduler {
     })();
   }
 
+  private cleanAssumedPeriodically(): void {
+    if (this.stopped) return;
+    this.cleanTimer = this.clock.setTimer(CLEAN_ASSUMED_PERIOD_MS, () => {
+      for (const key of this.cache.cleanupExpiredAssumedPods(this.clock.now())) {
+        this.logger.warn({ pod: key }, 'assumed pod expired: its binding never showed up; resources released');
+        this.queue.moveOnEvent('Pod/Delete');
+      }
+      this.cleanAssumedPeriodically();
+    });
+  }
+
   healthy(): boolean {
     return this.synced && !this.stopped;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
+    this.cleanTimer?.cancel();
     this.queue.close();
     await this.loop;
     await Promise.allSettled([...this.bindings]);
@@ -195,7 +308,8 @@ export class Scheduler {
     const snapshot = this.cache.snapshot((ns) => this.namespaces.indexer.get(ns)?.metadata?.labels as Record<string, string> | undefined);
     let result;
     try {
-      result = this.framework.schedule(info, snapshot);
+      const nominated = this.nominated;
+      result = this.framework.schedule(info, snapshot, nominated.size > 0 ? (node) => (nominated.has(node) ? [...nominated.get(node)!.values()] : undefined) : undefined);
     } catch (err) {
       this.logger.error({ pod: key, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'scheduling attempt failed');
       this.metrics.attempts.inc({ result: 'error', profile: this.name });
@@ -218,29 +332,48 @@ export class Scheduler {
       return;
     }
     this.cache.assumePod(info, result.node);
-    const binding = this.bind(q, result.node, started).finally(() => this.bindings.delete(binding));
+    const reserve = this.framework.runReserve(result.state, info, result.node);
+    if (reserve) {
+      this.cache.forgetPod(q.key);
+      this.failBinding(q, result.node, `running Reserve plugin "${reserve.plugin ?? ''}": ${reserve.reasons.join(', ')}`);
+      return;
+    }
+    const state = result.state;
+    const binding = this.bind(q, info, result.node, state, started).finally(() => this.bindings.delete(binding));
     this.bindings.add(binding);
   }
 
-  private async bind(q: QueuedPod, node: string, started: number): Promise<void> {
+  /** The binding cycle: PreBind plugins, then pods/binding; any failure undoes Reserve and the assumption. */
+  private async bind(q: QueuedPod, info: PodInfo, node: string, state: Map<string, unknown>, started: number): Promise<void> {
     const pod = q.pod;
     const ns = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
+    let preBind: Status | undefined;
+    try {
+      preBind = await this.framework.runPreBind(state, info, node);
+    } catch (err) {
+      preBind = { code: 'Error', reasons: [err instanceof Error ? err.message : String(err)], plugin: '' };
+    }
+    if (preBind) {
+      this.framework.runUnreserve(state, info, node);
+      this.cache.forgetPod(q.key);
+      this.failBinding(q, node, `running PreBind plugin "${preBind.plugin ?? ''}": ${preBind.reasons.join(', ')}`);
+      return;
+    }
     try {
       await this.postBinding(pod, node);
     } catch (err) {
+      this.framework.runUnreserve(state, info, node);
       this.cache.forgetPod(q.key);
-      this.metrics.attempts.inc({ result: 'error', profile: this.name });
-      const message = `Binding rejected: ${err instanceof Error ? err.message : String(err)}`;
-      this.logger.warn({ pod: q.key, node, err: message }, 'binding failed');
-      if (!(err instanceof ApiError && err.code === 404)) {
-        this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
-        this.queue.addBackoff(q);
-      } else {
+      if (err instanceof ApiError && err.code === 404) {
+        this.metrics.attempts.inc({ result: 'error', profile: this.name });
         this.queue.done(q.key);
+        return;
       }
+      this.failBinding(q, node, `Binding rejected: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
+    this.cache.finishBinding(q.key, this.clock.now() + this.assumedPodTtlMs, this.assumedPodTtlMs > 0);
     this.queue.done(q.key);
     const seconds = (performance.now() - started) / 1000;
     this.metrics.attempts.inc({ result: 'scheduled', profile: this.name });
@@ -248,6 +381,14 @@ export class Scheduler {
     this.metrics.podAttempts.observe(q.attempts);
     this.metrics.podDuration.observe({ attempts: String(q.attempts) }, Math.max(0, (this.clock.now() - q.initialTimestamp) / 1000));
     this.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
+  }
+
+  /** A binding cycle that failed: record it and retry the pod after backoff. */
+  private failBinding(q: QueuedPod, node: string, message: string): void {
+    this.metrics.attempts.inc({ result: 'error', profile: this.name });
+    this.logger.warn({ pod: q.key, node, err: message }, 'binding failed');
+    this.recorder.event(q.pod, 'Warning', 'FailedScheduling', message);
+    this.queue.addBackoff(q);
   }
 
   private async postBinding(pod: Pod, node: string): Promise<void> {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { runStandalone, type RunningStandalone } from '../../src/cmd/standalone.js';
+import { ApiError } from '../../src/api/errors.js';
 import { RESOURCE_TYPES, type Client, type Lease } from '../../src/client/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process-cluster.js';
@@ -39,8 +40,17 @@ it('a leader-elected scheduler over HTTPS binds pods and serves health and metri
   replicas.push(second);
 
   const allocatable = { cpu: '2', memory: '4Gi', pods: '110' };
-  const node = await client.create<Node>(RESOURCE_TYPES.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'solo' } });
-  await client.updateStatus<Node>(RESOURCE_TYPES.nodes, { ...node, status: { allocatable, capacity: allocatable } });
+  await client.create<Node>(RESOURCE_TYPES.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'solo' } });
+  // Controllers (node IPAM) write the new node too: retry the status write on the latest version.
+  for (let attempt = 0; ; attempt++) {
+    const latest = await client.get<Node>(RESOURCE_TYPES.nodes, 'solo');
+    try {
+      await client.updateStatus<Node>(RESOURCE_TYPES.nodes, { ...latest, status: { allocatable, capacity: allocatable } });
+      break;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 409) || attempt >= 5) throw err;
+    }
+  }
   await client.create<Pod>(RESOURCE_TYPES.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
   const bound = await waitFor('pod bound', async () => (await client.get<Pod>(RESOURCE_TYPES.pods, 'p', { namespace: 'default' })).spec?.nodeName);
   assert.equal(bound, 'solo');

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { ApiError } from '../../src/api/errors.js';
 import { RESOURCE_TYPES, resourceType, type Client, type CoreEvent } from '../../src/client/index.js';
 import { startInProcessServer, type InProcessServer } from '../support/in-process-cluster.js';
 import { waitFor } from '../support/wait.js';
@@ -38,9 +39,21 @@ function node(name: string, opts: { cpu?: string; memory?: string; pods?: string
 }
 
 async function createNode(n: Node): Promise<void> {
-  const created = await client.create<Node>(RESOURCE_TYPES.nodes, n);
-  // Status is a subresource: write allocatable/capacity/conditions through it.
-  await client.updateStatus<Node>(RESOURCE_TYPES.nodes, { ...created, status: n.status });
+  await client.create<Node>(RESOURCE_TYPES.nodes, n);
+  await writeNodeStatus(n);
+}
+
+/** Status is a subresource: write allocatable/capacity/conditions through it, on the latest version (controllers, e.g. node IPAM, write the node too). */
+async function writeNodeStatus(n: Node): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const latest = await client.get<Node>(RESOURCE_TYPES.nodes, n.metadata!.name!);
+    try {
+      await client.updateStatus<Node>(RESOURCE_TYPES.nodes, { ...latest, status: { ...latest.status, ...n.status } });
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 409) || attempt >= 5) throw err;
+    }
+  }
 }
 
 function pod(name: string, ns: string, spec: Partial<Pod['spec']> & { cpu?: string; memory?: string } = {}, labels: Record<string, string> = {}): Pod {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import { realClock } from '../../../util/clock.js';
+import { EMPTY_LISTERS } from '../../types.js';
 import { cacheWith, filterAll, makeNode, makePod, onNode, scoreAll, snapshotOf } from '../../../../test/support/scheduler-fixtures.js';
-import { ERR_CONSTRAINTS, ERR_MISSING_LABEL, newPodTopologySpread } from './pod-topology-spread.js';
+import { ERR_CONSTRAINTS, ERR_MISSING_LABEL, defaultSelector, newPodTopologySpread } from './pod-topology-spread.js';
 
 const nodes = [makeNode('a1', { labels: { zone: 'a' } }), makeNode('a2', { labels: { zone: 'a' } }), makeNode('b1', { labels: { zone: 'b' } }), makeNode('nozone')];
 const existing = [onNode(makePod('x1', {}, { app: 'web' }), 'a1'), onNode(makePod('x2', {}, { app: 'web' }), 'a2')];
@@ -47,4 +49,23 @@ it('two constraints on the same key count their own selectors', () => {
   // web: a=2, b=0 → only b; db: a=0, b=1 → only a. No node satisfies both.
   assert.ok(got.get('a1'));
   assert.ok(got.get('b1'));
+});
+
+it('system defaults: a pod with no constraints spreads over its Service’s pods by host and zone', () => {
+  const zone = (z: string) => ({ labels: { 'topology.kubernetes.io/zone': z } });
+  const nodes = [makeNode('a1', zone('a')), makeNode('a2', zone('a')), makeNode('b1', zone('b')), makeNode('nozone')];
+  const web = (name: string) => makePod(name, {}, { app: 'web', pod: name });
+  const snap = snapshotOf(cacheWith(nodes, [onNode(web('w1'), 'a1'), onNode(web('w2'), 'a1'), onNode(web('w3'), 'a2'), onNode(makePod('other', {}, { app: 'db' }), 'b1')]));
+  const service = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' } } };
+  const handle = { clock: realClock, listers: { ...EMPTY_LISTERS, services: (ns: string) => (ns === 'default' ? [service] : []) } };
+  const scores = scoreAll(newPodTopologySpread(handle), web('new'), snap);
+  // Fewest matching pods in its host and zone scores highest; a node without a zone still scores by host.
+  assert.ok(scores.get('b1')! > scores.get('a2')!, JSON.stringify([...scores]));
+  assert.ok(scores.get('a2')! > scores.get('a1')!, JSON.stringify([...scores]));
+  assert.ok(scores.get('nozone')! > scores.get('a1')!, JSON.stringify([...scores]));
+  // Nothing selects the pod: no defaults, no scoring.
+  assert.deepEqual([...scoreAll(newPodTopologySpread(handle), makePod('lonely', {}, { app: 'x' }), snap).values()], [0, 0, 0, 0]);
+  // Only the workloads that select the pod shape the selector.
+  assert.deepEqual(defaultSelector(makePod('x', {}, { app: 'db' }), handle.listers), undefined);
+  assert.ok(defaultSelector(web('y'), handle.listers));
 });

@@ -5,14 +5,17 @@
  * constraints score, favouring less-loaded domains with upstream's log weighting.
  * Nodes count as eligible domains per nodeAffinityPolicy (default Honor) and
  * nodeTaintsPolicy (default Ignore), and only when they carry every constraint's key.
+ * A pod with no constraints at all is scored with upstream's system defaults (hostname
+ * maxSkew 3, zone maxSkew 5, ScheduleAnyway) over the pods its Services, RCs, ReplicaSets
+ * and StatefulSets select; there a node needs only each constraint's own key.
  */
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
-import { labelSelectorFromObject, matchLabels, newRequirement, type LabelSelector, type MetaLabelSelector } from '../../../api/labels.js';
+import { labelSelectorFromObject, matchLabels, newRequirement, selectorFromSet, type LabelSelector, type MetaLabelSelector } from '../../../api/labels.js';
 import type { NodeInfo } from '../../node-info.js';
 import { podMatchesNodeSelectorAndAffinity } from '../../node-selector.js';
 import type { PodInfo } from '../../pod-info.js';
 import { firstUntolerated } from '../../taints.js';
-import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type Plugin, type Snapshot } from '../../types.js';
+import { EMPTY_LISTERS, MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type FrameworkHandle, type Listers, type Plugin, type Snapshot } from '../../types.js';
 
 export const NAME = 'PodTopologySpread';
 export const ERR_CONSTRAINTS = "node(s) didn't match pod topology spread constraints";
@@ -47,6 +50,34 @@ export function constraintsOf(pod: Pod, when: 'DoNotSchedule' | 'ScheduleAnyway'
     });
 }
 
+/**
+ * Upstream's DefaultSelector: the labels of the Services and ReplicationControllers that
+ * select the pod, ANDed with the selectors of the ReplicaSets and StatefulSets that do;
+ * undefined when nothing selects it.
+ */
+export function defaultSelector(pod: Pod, listers: Listers): LabelSelector | undefined {
+  const ns = pod.metadata?.namespace ?? '';
+  const labels = (pod.metadata?.labels ?? {}) as Record<string, string>;
+  const set: Record<string, string> = {};
+  const selects = (sel: Record<string, string> | undefined) => !!sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
+  for (const svc of listers.services(ns)) if (selects(svc.spec?.selector)) Object.assign(set, svc.spec!.selector);
+  for (const rc of listers.replicationControllers(ns)) if (selects(rc.spec?.selector)) Object.assign(set, rc.spec!.selector);
+  const requirements = Object.keys(set).length > 0 ? [...selectorFromSet(set).requirements] : [];
+  for (const owner of [...listers.replicaSets(ns), ...listers.statefulSets(ns)]) {
+    const sel = labelSelectorFromObject(owner.spec?.selector as MetaLabelSelector | undefined);
+    // An empty or invalid selector selects nothing here (upstream skips such owners).
+    if (sel.nothing || sel.requirements.length === 0 || !matchLabels(sel, labels)) continue;
+    requirements.push(...sel.requirements);
+  }
+  return requirements.length > 0 ? { requirements, nothing: false } : undefined;
+}
+
+/** Upstream's system default constraints (v1 PodTopologySpreadArgs, defaultingType System). */
+function systemDefaultConstraints(selector: LabelSelector): Constraint[] {
+  const c = (topologyKey: string, maxSkew: number): Constraint => ({ maxSkew, topologyKey, selector, minDomains: 1, honorAffinity: true, honorTaints: false });
+  return [c('kubernetes.io/hostname', 3), c('topology.kubernetes.io/zone', 5)];
+}
+
 /** Whether the node is one of the pod's domains under the constraint's node policies. */
 function eligible(c: Constraint, pod: PodInfo, node: NodeInfo, checkAffinity: boolean): boolean {
   if (checkAffinity && c.honorAffinity && !podMatchesNodeSelectorAndAffinity(pod.pod, node.name, node.labels)) return false;
@@ -65,10 +96,11 @@ function hasAllKeys(constraints: Constraint[], node: NodeInfo): boolean {
  * selects in the pod's namespace, not terminating, are added where their node counts.
  * Walks groups of equal pods, not every pod.
  */
-function countDomains(constraints: Constraint[], pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot, policies: boolean): Map<string, number>[] {
+function countDomains(constraints: Constraint[], pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot, policies: boolean, requireAllKeys = true): Map<string, number>[] {
   const checkAffinity = !!(pod.pod.spec?.nodeSelector || pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
   const counts = constraints.map(() => new Map<string, number>());
-  const counted = (c: Constraint, node: NodeInfo) => hasAllKeys(constraints, node) && (!policies || eligible(c, pod, node, checkAffinity));
+  const hasKeys = (c: Constraint, node: NodeInfo) => (requireAllKeys ? hasAllKeys(constraints, node) : node.labels[c.topologyKey] !== undefined);
+  const counted = (c: Constraint, node: NodeInfo) => hasKeys(c, node) && (!policies || eligible(c, pod, node, checkAffinity));
   for (const node of nodes) {
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i]!;
@@ -143,33 +175,43 @@ interface ScoreState {
   ignored: Set<string>;
 }
 
-function preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot) {
-  const constraints = constraintsOf(pod.pod, 'ScheduleAnyway');
+function preScore(listers: Listers, state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot) {
+  let constraints = constraintsOf(pod.pod, 'ScheduleAnyway');
+  // System defaults only for pods with no constraints of either kind.
+  const systemDefaulted = !pod.pod.spec?.topologySpreadConstraints?.length;
+  if (systemDefaulted) {
+    const selector = defaultSelector(pod.pod, listers);
+    constraints = selector ? systemDefaultConstraints(selector) : [];
+  }
   if (constraints.length === 0) return skip();
   const ignored = new Set<string>();
-  for (const node of nodes) if (!hasAllKeys(constraints, node)) ignored.add(node.name);
+  if (!systemDefaulted) for (const node of nodes) if (!hasAllKeys(constraints, node)) ignored.add(node.name);
   // Domains come from the feasible nodes; pods count wherever such a domain is.
-  const seeded = countDomains(constraints, pod, nodes, snapshot, false);
-  const all = countDomains(constraints, pod, snapshot.nodes, snapshot, true);
+  const seeded = countDomains(constraints, pod, nodes, snapshot, false, !systemDefaulted);
+  const all = countDomains(constraints, pod, snapshot.nodes, snapshot, true, !systemDefaulted);
   const counts = constraints.map((_, i) => new Map([...seeded[i]!.keys()].map((v) => [v, all[i]!.get(v) ?? 0])));
   const weights = counts.map((d) => Math.log(d.size + 2));
   state.set(SCORE, { constraints, counts, weights, ignored } satisfies ScoreState);
   return undefined;
 }
 
-export function newPodTopologySpread(): Plugin {
+export function newPodTopologySpread(handle?: FrameworkHandle): Plugin {
+  const listers = handle?.listers ?? EMPTY_LISTERS;
   return {
     name: NAME,
     events: ['Pod/Add', 'Pod/Update', 'Pod/Delete', 'Node/Add', 'Node/Delete', 'Node/UpdateLabel', 'Node/UpdateTaint'],
     preFilter,
     filter,
-    preScore,
+    preScore: (state, pod, nodes, snapshot) => preScore(listers, state, pod, nodes, snapshot),
     score(state, _pod, node) {
       const s = state.get(SCORE) as ScoreState;
       if (s.ignored.has(node.name)) return 0;
       let score = 0;
       s.constraints.forEach((c, i) => {
-        const count = s.counts[i]!.get(node.labels[c.topologyKey]!) ?? 0;
+        const value = node.labels[c.topologyKey];
+        // Only under system defaults can a scored node lack a key; that constraint then adds nothing.
+        if (value === undefined) return;
+        const count = s.counts[i]!.get(value) ?? 0;
         score += count * s.weights[i]! + (c.maxSkew - 1);
       });
       return Math.round(score);
