@@ -3,9 +3,7 @@
  * its own process against an API server named by a kubeconfig, with leader election.
  */
 import type { Command } from 'commander';
-import { runStandalone, type StandaloneOptions } from '../cmd/standalone.js';
-import { startControllerManager } from '../controllers/manager.js';
-import { startScheduler } from '../scheduler/index.js';
+import type { StandaloneOptions } from '../cmd/standalone.js';
 import { checkPort, parsePort, stopOnSignals } from './long-running.js';
 
 interface Flags {
@@ -25,6 +23,8 @@ function register(program: Command, command: string, description: string, defaul
     .option('--no-leader-elect', 'run without leader election (only one replica may run)')
     .action(async (opts: Flags) => {
       checkPort(opts.port);
+      // Loaded on use: `skiff server` start-up need not compile the standalone components.
+      const { runStandalone } = await import('../cmd/standalone.js');
       const running = await runStandalone({
         name,
         kubeconfig: opts.kubeconfig,
@@ -41,8 +41,8 @@ function register(program: Command, command: string, description: string, defaul
 }
 
 export function registerComponentCommands(program: Command): void {
-  register(program, 'scheduler', 'run the scheduler against an API server (leader-elected on kube-system/kube-scheduler)', 10259, 'kube-scheduler', (transport, logger) => startScheduler({ transport, logger }));
-  register(program, 'controller-manager', 'run the controllers against an API server (leader-elected on kube-system/kube-controller-manager)', 10257, 'kube-controller-manager', (transport, logger) =>
-    startControllerManager({ transport, logger }),
+  register(program, 'scheduler', 'run the scheduler against an API server (leader-elected on kube-system/kube-scheduler)', 10259, 'kube-scheduler', async (transport, logger) => (await import('../scheduler/index.js')).startScheduler({ transport, logger }));
+  register(program, 'controller-manager', 'run the controllers against an API server (leader-elected on kube-system/kube-controller-manager)', 10257, 'kube-controller-manager', async (transport, logger) =>
+    (await import('../controllers/manager.js')).startControllerManager({ transport, logger }),
   );
 }

@@ -9,9 +9,10 @@ import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
 import { ensureClusterPki, writeKubeconfig } from '../apiserver/pki/index.js';
 import { loadTokenFile, type UserInfo } from '../apiserver/authn.js';
-import { InProcessTransport, createInProcessIdentity } from '../client/index.js';
-import { CONTROLLERS, startControllerManager, type ControllerManager } from '../controllers/manager.js';
-import { startScheduler, type RunningScheduler } from '../scheduler/index.js';
+// The transport module alone: the client index would load the whole library (and the YAML parser).
+import { InProcessTransport, createInProcessIdentity } from '../client/in-process-transport.js';
+import type { ControllerManager } from '../controllers/manager.js';
+import type { RunningScheduler } from '../scheduler/index.js';
 import { firstServiceIp, parseCidr } from '../apiserver/registry/core/service-allocation.js';
 import { openBackend } from '../storage/open.js';
 import { createLogger } from '../util/logger.js';
@@ -90,6 +91,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Controllers reach the API in-process: same chain, no sockets, their own identity.
     const identity = createInProcessIdentity('system:kube-controller-manager', ['system:masters']);
     tokens.set(identity.token, identity.user);
+    // Loaded after the API server answers: /readyz need not wait for these modules to compile.
+    const { CONTROLLERS, startControllerManager } = await import('../controllers/manager.js');
     controllers = await startControllerManager({
       transport: new InProcessTransport(server.serve.bind(server), { token: identity.token }),
       logger: createLogger('controller-manager'),
@@ -105,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The scheduler is an API client too: in-process, with kube-scheduler's own identity.
     const identity = createInProcessIdentity('system:kube-scheduler', ['system:masters']);
     tokens.set(identity.token, identity.user);
+    const { startScheduler } = await import('../scheduler/index.js');
     const running = startScheduler({
       transport: new InProcessTransport(server.serve.bind(server), { token: identity.token }),
       logger: createLogger('scheduler'),

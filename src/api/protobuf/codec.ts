@@ -13,7 +13,9 @@ import { defaultRegistry } from './registry.js';
 import { asBadRequest } from './wire.js';
 import type { MessageDef, SchemaRegistry } from './schema.js';
 
-export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+import { PROTOBUF_MEDIA_TYPE } from './media-type.js';
+
+export { PROTOBUF_MEDIA_TYPE };
 
 const incompleteCache = new WeakMap<MessageDef, string[]>();
 

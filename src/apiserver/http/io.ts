@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { ApiError, badRequest, internalError, tooLarge, unsupportedMediaType } from '../../api/errors.js';
-import { PROTOBUF_MEDIA_TYPE, decodeProtobufObject } from '../../api/protobuf/codec.js';
+import { PROTOBUF_MEDIA_TYPE } from '../../api/protobuf/media-type.js';
 
 export type Request = IncomingMessage | Http2ServerRequest;
 export type Response = ServerResponse | Http2ServerResponse;
@@ -57,8 +57,12 @@ export async function decodeBody(body: Buffer, contentType: string | undefined):
  * throws only ApiErrors (400 malformed, 415 kind without a table); anything else it
  * throws is a bug met on hostile bytes, still the client's bad request, never a crash.
  */
-function parseProtobuf(body: Buffer): unknown {
+/** The codec and its tables are loaded on the first protobuf body: start-up need not compile them. */
+let protobufCodec: Promise<typeof import('../../api/protobuf/codec.js')> | undefined;
+
+async function parseProtobuf(body: Buffer): Promise<unknown> {
   if (body.length === 0) throw badRequest('the request body is empty');
+  const { decodeProtobufObject } = await (protobufCodec ??= import('../../api/protobuf/codec.js'));
   let value: unknown;
   try {
     value = decodeProtobufObject(body);
