@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONTROLLER_REVISION_HASH, TEMPLATE_GENERATION_LABEL, daemonTolerations, isPodUpdated, newDaemonPod, pinToNode, targetNodeName } from './daemon-pod.js';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revision-hash.js';
+import { TEMPLATE_GENERATION_LABEL, daemonTolerations, isPodUpdated, newDaemonPod, pinToNode, targetNodeName } from './daemon-pod.js';
 import { daemonPod, daemonSet } from './fixtures.test-suite.js';
 
 describe('daemon pods', () => {
@@ -44,7 +45,7 @@ describe('daemon pods', () => {
     const ds = daemonSet({}, { annotations: { 'deprecated.daemonset.template.generation': '3' } });
     const pod = newDaemonPod(ds, 'n1', 'abc');
     assert.equal(pod.metadata?.generateName, 'ds-');
-    assert.deepEqual(pod.metadata?.labels, { app: 'ds', [TEMPLATE_GENERATION_LABEL]: '3', [CONTROLLER_REVISION_HASH]: 'abc' });
+    assert.deepEqual(pod.metadata?.labels, { app: 'ds', [TEMPLATE_GENERATION_LABEL]: '3', [CONTROLLER_REVISION_HASH_LABEL]: 'abc' });
     assert.deepEqual(pod.metadata?.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'ds-uid', controller: true, blockOwnerDeletion: true }]);
     assert.equal(pod.spec?.nodeName, undefined);
     assert.equal(targetNodeName(pod), 'n1');

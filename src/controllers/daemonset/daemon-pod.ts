@@ -8,10 +8,9 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Affinity, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { cloneJson } from '../../api/object.js';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revision-hash.js';
 import { newControllerRef } from '../replicaset/claim.js';
 
-/** The label naming the ControllerRevision a pod was made from. */
-export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 /** Older clusters marked pods with the template generation instead of a hash; still honoured. */
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
@@ -80,7 +79,7 @@ export function templateGeneration(ds: DaemonSet): number | undefined {
 /** A pod of the current revision: its hash label matches, or (older pods) its template generation. */
 export function isPodUpdated(pod: Pod, hash: string, generation: number | undefined): boolean {
   const labels = pod.metadata?.labels ?? {};
-  if (hash !== '' && labels[CONTROLLER_REVISION_HASH] === hash) return true;
+  if (hash !== '' && labels[CONTROLLER_REVISION_HASH_LABEL] === hash) return true;
   return generation !== undefined && labels[TEMPLATE_GENERATION_LABEL] === String(generation);
 }
 
@@ -115,7 +114,7 @@ export function newDaemonPod(ds: DaemonSet, nodeName: string, hash: string): Pod
   const labels: Record<string, string> = { ...template.metadata?.labels };
   const generation = templateGeneration(ds);
   if (generation !== undefined) labels[TEMPLATE_GENERATION_LABEL] = String(generation);
-  if (hash !== '') labels[CONTROLLER_REVISION_HASH] = hash;
+  if (hash !== '') labels[CONTROLLER_REVISION_HASH_LABEL] = hash;
   const meta: ObjectMeta = {
     generateName: `${ds.metadata!.name}-`,
     namespace: ds.metadata!.namespace!,

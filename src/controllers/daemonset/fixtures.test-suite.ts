@@ -4,7 +4,8 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
-import { CONTROLLER_REVISION_HASH, pinToNode } from './daemon-pod.js';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revision-hash.js';
+import { pinToNode } from './daemon-pod.js';
 
 export const NOW_MS = Date.parse('2026-01-01T12:00:00Z');
 
@@ -44,7 +45,7 @@ export function daemonPod(nodeName: string, state: PodState = {}): Pod {
     metadata: {
       name,
       namespace: 'default',
-      labels: { app: 'ds', [CONTROLLER_REVISION_HASH]: state.hash ?? 'new' },
+      labels: { app: 'ds', [CONTROLLER_REVISION_HASH_LABEL]: state.hash ?? 'new' },
       creationTimestamp: new Date(NOW_MS - (state.createdSecondsAgo ?? 100) * 1000).toISOString(),
       ...(state.deleting ? { deletionTimestamp: new Date(NOW_MS).toISOString() } : {}),
     },

@@ -9,7 +9,8 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { isPodAvailable, isPodReady } from '../replicaset/pod-util.js';
-import { CONTROLLER_REVISION_HASH, byCreationAndBinding, targetNodeName } from './daemon-pod.js';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revision-hash.js';
+import { byCreationAndBinding, targetNodeName } from './daemon-pod.js';
 import { nodeShouldRunDaemonPod } from './node-eligibility.js';
 import { allowsSurge } from './rolling-update.js';
 
@@ -116,7 +117,7 @@ export function planManage(input: ManageInput): ManagePlan {
     let oldestNew: Pod | undefined;
     let oldestOld: Pod | undefined;
     for (const pod of running) {
-      const isNew = pod.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash;
+      const isNew = pod.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash;
       if (isNew && !oldestNew) oldestNew = pod;
       else if (!isNew && !oldestOld) oldestOld = pod;
       else plan.delete.push(pod.metadata!.name!);

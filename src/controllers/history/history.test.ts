@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
-import { equalRevisions, newControllerRevision, nextRevisionNumber, revisionsToTrim, sortRevisions } from './history.js';
+import { equalRevisions, newControllerRevision, newestRevision, nextRevisionNumber, podTemplateRevisionData, revisionsToTrim, sortRevisions } from './history.js';
 import { CONTROLLER_REVISION_HASH_LABEL, canonicalJson, hashRevisionData, revisionName } from './revision-hash.js';
 
 const owner = { metadata: { name: 'web', namespace: 'ns', uid: 'u1', annotations: { 'kubernetes.io/change-cause': 'v2' } } };
@@ -37,6 +37,13 @@ describe('history', () => {
     assert.equal(nextRevisionNumber(revs), 4);
     assert.equal(nextRevisionNumber([]), 1);
     assert.deepEqual(equalRevisions(revs, { same: 1 }).map((r) => r.metadata?.name), ['b']);
+    assert.equal(newestRevision([rev('a', 2), rev('b', 5), rev('c', 1)])?.metadata?.name, 'b');
+    assert.equal(newestRevision([]), undefined);
+  });
+  it('records a pod template as a replacing patch with keys sorted', () => {
+    const data = podTemplateRevisionData({ spec: { containers: [{ name: 'c', image: 'i' }] }, metadata: { labels: { b: '1', a: '2' } } });
+    assert.equal(JSON.stringify(data), '{"spec":{"template":{"$patch":"replace","metadata":{"labels":{"a":"2","b":"1"}},"spec":{"containers":[{"image":"i","name":"c"}]}}}}');
+    assert.equal(JSON.stringify(podTemplateRevisionData(undefined)), '{"spec":{"template":{"$patch":"replace"}}}');
   });
   it('trims the oldest revisions beyond the limit but never one in use', () => {
     const revs = [rev('r1', 1), rev('r2', 2), rev('r3', 3), rev('r4', 4), rev('r5', 5)];
@@ -44,5 +51,13 @@ describe('history', () => {
     assert.deepEqual(revisionsToTrim(revs, new Set(['r1', 'r5']), 2).map((r) => r.metadata?.name), ['r2']);
     assert.deepEqual(revisionsToTrim(revs, new Set(), 10), []);
     assert.deepEqual(revisionsToTrim(revs, new Set(['r5']), 0).map((r) => r.metadata?.name), ['r1', 'r2', 'r3', 'r4']);
+  });
+  it('can count revisions in use toward the limit while still sparing them', () => {
+    const revs = [rev('r1', 1), rev('r2', 2), rev('r3', 3), rev('r4', 4), rev('r5', 5)];
+    const opts = { inUseCountsTowardLimit: true };
+    assert.deepEqual(revisionsToTrim(revs, new Set(['r5']), 2, opts).map((r) => r.metadata?.name), ['r1', 'r2', 'r3']);
+    assert.deepEqual(revisionsToTrim(revs, new Set(['r1', 'r2']), 2, opts).map((r) => r.metadata?.name), ['r3', 'r4', 'r5']);
+    assert.deepEqual(revisionsToTrim(revs, new Set(['r1', 'r2', 'r3', 'r4']), 2, opts).map((r) => r.metadata?.name), ['r5']);
+    assert.deepEqual(revisionsToTrim(revs, new Set(), 5, opts), []);
   });
 });

@@ -9,11 +9,14 @@
  *   sortRevisions(revs)                       oldest first (revision number, then creation time, then name)
  *   nextRevisionNumber(revs)                  max revision + 1
  *   equalRevisions(revs, data)                revisions whose data equals `data`
- *   revisionsToTrim(revs, inUse, limit)       oldest revisions beyond `limit`, skipping names in `inUse`
+ *   newestRevision(revs)                      the one to keep of several equal revisions (last by sortRevisions)
+ *   podTemplateRevisionData(template)         `{spec:{template:{…,$patch:'replace'}}}` with keys sorted
+ *   revisionsToTrim(revs, inUse, limit, opts) oldest revisions beyond `limit`, skipping names in `inUse`
  *   DEFAULT_REVISION_HISTORY_LIMIT            10
  * I/O (create with collision handling, claim, update, delete) is in revision-client.ts.
  */
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { jsonEqual } from '../../api/object.js';
 import { newControllerRef } from '../replicaset/claim.js';
 import { CONTROLLER_REVISION_HASH_LABEL, canonicalJson, hashRevisionData, revisionName } from './revision-hash.js';
@@ -79,15 +82,40 @@ export function equalRevisions(revs: readonly ControllerRevision[], data: unknow
   return revs.filter((r) => canonicalJson(r.data) === wanted);
 }
 
+/**
+ * The revision data recording a pod template: the strategic merge patch that
+ * `kubectl rollout undo` applies. Keys are sorted at every level, as Go writes a decoded
+ * map, because kubectl finds the revision matching a template by comparing the bytes.
+ */
+export function podTemplateRevisionData(template: PodTemplateSpec | undefined): Record<string, unknown> {
+  return JSON.parse(canonicalJson({ spec: { template: { ...template, $patch: 'replace' } } })) as Record<string, unknown>;
+}
+
+/** Of several revisions recording the same data, the one to keep: the newest (highest numbered). */
+export function newestRevision(revs: readonly ControllerRevision[]): ControllerRevision | undefined {
+  return sortRevisions(revs).at(-1);
+}
+
 /** Whether two revisions record the same data. */
 export const revisionsEqual = (a: ControllerRevision, b: ControllerRevision): boolean => jsonEqual(JSON.parse(canonicalJson(a.data)), JSON.parse(canonicalJson(b.data)));
 
+export interface TrimOptions {
+  /**
+   * Whether revisions in use count toward `limit` (they are still never trimmed). The
+   * StatefulSet keeps `limit` revisions besides those in use (upstream truncateHistory);
+   * the DaemonSet keeps `limit` old revisions in all, live or not (upstream cleanupHistory).
+   */
+  inUseCountsTowardLimit?: boolean;
+}
+
 /**
- * The revisions to delete so that at most `limit` not-in-use revisions remain, oldest
- * first; revisions named in `inUse` (current, update, or any live pod's) are never trimmed.
+ * The revisions to delete, oldest first, so that at most `limit` revisions remain
+ * (not counting those in use unless `inUseCountsTowardLimit`); revisions named in `inUse`
+ * (current, update, or any live pod's) are never trimmed.
  */
-export function revisionsToTrim(revs: readonly ControllerRevision[], inUse: ReadonlySet<string>, limit: number): ControllerRevision[] {
+export function revisionsToTrim(revs: readonly ControllerRevision[], inUse: ReadonlySet<string>, limit: number, options: TrimOptions = {}): ControllerRevision[] {
   const candidates = sortRevisions(revs).filter((r) => !inUse.has(r.metadata?.name ?? ''));
-  const excess = candidates.length - Math.max(0, limit);
+  const counted = options.inUseCountsTowardLimit ? revs.length : candidates.length;
+  const excess = Math.min(candidates.length, counted - Math.max(0, limit));
   return excess > 0 ? candidates.slice(0, excess) : [];
 }

@@ -5,7 +5,7 @@ import { labelSelectorFromObject } from '../../api/labels.js';
 import { Client, RESOURCE_TYPES } from '../../client/index.js';
 import { FakeTransport } from '../../client/fake-transport.js';
 import { newControllerRevision } from './history.js';
-import { claimRevisions, createRevision } from './revision-client.js';
+import { claimRevisions, createRevision, tryCreateRevision } from './revision-client.js';
 
 const owner = { metadata: { name: 'web', namespace: 'ns', uid: 'set-1' } };
 const input = { owner, ownerApiVersion: 'apps/v1', ownerKind: 'StatefulSet', data: { spec: { template: { x: 1 } } }, revision: 1, labels: { app: 'web' } };
@@ -31,6 +31,21 @@ describe('createRevision', () => {
   });
 });
 
+describe('tryCreateRevision', () => {
+  it('reports a collision instead of retrying, and can accept an equal revision of another owner', async () => {
+    const client = new Client(new FakeTransport());
+    const other = { metadata: { name: 'web', namespace: 'ns', uid: 'old-set' } };
+    const theirs = await tryCreateRevision(client, { ...input, owner: other }, undefined);
+    assert.ok(theirs.revision);
+    assert.deepEqual(await tryCreateRevision(client, input, undefined), { collided: true });
+    const taken = await tryCreateRevision(client, input, undefined, { requireSameOwner: false });
+    assert.equal(taken.revision?.metadata?.uid, theirs.revision.metadata?.uid);
+    const changed = { ...input, data: { spec: { template: { x: 2 } } } };
+    await client.create(RESOURCE_TYPES.controllerrevisions, { ...newControllerRevision(changed), data: { other: true } } as ControllerRevision & { metadata: { name: string; namespace: string } });
+    assert.deepEqual(await tryCreateRevision(client, changed, undefined, { requireSameOwner: false }), { collided: true });
+  });
+});
+
 describe('claimRevisions', () => {
   it('adopts matching orphans and releases its own that stopped matching', async () => {
     const client = new Client(new FakeTransport());
@@ -49,5 +64,22 @@ describe('claimRevisions', () => {
     assert.deepEqual(moved.metadata?.ownerReferences ?? [], []);
     const orphan = await client.get<ControllerRevision>(RESOURCE_TYPES.controllerrevisions, 'orphan', { namespace: 'ns' });
     assert.equal(orphan.metadata?.ownerReferences?.[0]?.uid, 'set-1');
+  });
+  it('adopts nothing when the owner says it may not', async () => {
+    const client = new Client(new FakeTransport());
+    const orphan = await client.create<ControllerRevision & { metadata: { name: string; namespace: string } }>(RESOURCE_TYPES.controllerrevisions, {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: { name: 'orphan', namespace: 'ns', labels: { app: 'web' } },
+      revision: 1,
+      data: {},
+    });
+    let asked = 0;
+    const canAdopt = async () => (asked++, false);
+    const claimed = await claimRevisions(client, { owner, ownerApiVersion: 'apps/v1', ownerKind: 'StatefulSet', selector: labelSelectorFromObject({ matchLabels: { app: 'web' } }), candidates: [orphan], canAdopt });
+    assert.deepEqual(claimed, []);
+    assert.equal(asked, 1);
+    const after = await client.get<ControllerRevision>(RESOURCE_TYPES.controllerrevisions, 'orphan', { namespace: 'ns' });
+    assert.deepEqual(after.metadata?.ownerReferences ?? [], []);
   });
 });

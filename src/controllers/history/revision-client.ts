@@ -5,11 +5,15 @@
  * one, delete one.
  *
  * API:
- *   claimRevisions(client, owner, ownerRef info, selector, candidates) → owned revisions
+ *   claimRevisions(client, { owner, ownerRef info, selector, candidates, canAdopt? }) → owned revisions
+ *     `canAdopt` is asked once before any adoption (upstream RecheckDeletionTimestamp).
+ *   tryCreateRevision(client, input, collisionCount, options?) → { revision } | { collided: true }
+ *     One attempt: on AlreadyExists with equal data the existing revision is returned; with
+ *     different data the caller learns that the name collided (the DaemonSet then bumps its
+ *     status.collisionCount and retries on its next sync, as upstream's snapshot does).
  *   createRevision(client, input, collisionCount) → { revision, collisionCount }
- *     On AlreadyExists with equal data the existing revision is returned; with different data
- *     the collision count is bumped and the name re-hashed, as upstream does, and the caller
- *     must persist the returned collisionCount in the owner's status.
+ *     Retries tryCreateRevision bumping the collision count, as upstream realHistory does;
+ *     the caller must persist the returned collisionCount in the owner's status.
  *   updateRevisionNumber(client, rev, n), deleteRevision(client, rev)
  */
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
@@ -29,6 +33,8 @@ export interface ClaimRevisionsInput {
   selector: LabelSelector;
   /** The revisions of the owner's namespace (from an informer). */
   candidates: ControllerRevision[];
+  /** Asked once before adopting orphans, e.g. to re-read the owner uncached and refuse when it is gone or going. */
+  canAdopt?: () => Promise<boolean>;
 }
 
 export async function claimRevisions(client: Client, input: ClaimRevisionsInput): Promise<ControllerRevision[]> {
@@ -37,7 +43,9 @@ export async function claimRevisions(client: Client, input: ClaimRevisionsInput)
   const decision = classifyClaims({ uid, deleting: !!owner.metadata?.deletionTimestamp, matches: (l) => matchLabels(input.selector, l) }, input.candidates);
   const claimed = [...decision.owned];
   const ref = newControllerRef({ apiVersion: input.ownerApiVersion, kind: input.ownerKind, name: owner.metadata!.name!, uid });
-  for (const rev of decision.adopt) {
+  // The cache may be stale: adopt only when the owner confirms it still may.
+  const adopt = decision.adopt.length && input.canAdopt && !(await input.canAdopt()) ? [] : decision.adopt;
+  for (const rev of adopt) {
     const next = cloneJson(rev) as ControllerRevision & { metadata: Meta };
     next.metadata.ownerReferences = withOwnerRef(rev.metadata?.ownerReferences, ref);
     try {
@@ -58,26 +66,43 @@ export async function claimRevisions(client: Client, input: ClaimRevisionsInput)
   return claimed;
 }
 
+export interface TryCreateOptions {
+  /**
+   * Whether an existing revision with equal data must be the owner's to be returned. The
+   * StatefulSet requires it; the DaemonSet, as upstream, takes any equal revision and
+   * claims it on a later sync.
+   */
+  requireSameOwner?: boolean;
+}
+
+/** One attempt at creating the revision named for `collisionCount`. */
+export async function tryCreateRevision(
+  client: Client,
+  input: Omit<NewRevisionInput, 'collisionCount'>,
+  collisionCount: number | undefined,
+  options: TryCreateOptions = {},
+): Promise<{ revision: ControllerRevision; collided?: undefined } | { revision?: undefined; collided: true }> {
+  const wanted = newControllerRevision({ ...input, collisionCount });
+  try {
+    return { revision: await client.create<ControllerRevision & { metadata: Meta }>(RESOURCE_TYPES.controllerrevisions, wanted as ControllerRevision & { metadata: Meta }) };
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+  const existing = await client.get<ControllerRevision & { metadata: Meta }>(RESOURCE_TYPES.controllerrevisions, wanted.metadata!.name!, { namespace: wanted.metadata!.namespace! });
+  const ownerUid = input.owner.metadata?.uid;
+  const ownerOk = !(options.requireSameOwner ?? true) || !!existing.metadata?.ownerReferences?.some((r) => r.controller && r.uid === ownerUid);
+  return ownerOk && revisionsEqual(existing, wanted) ? { revision: existing } : { collided: true };
+}
+
 /** Creates the revision; on a name collision with different data, bumps the collision count and retries. */
 export async function createRevision(
   client: Client,
   input: Omit<NewRevisionInput, 'collisionCount'>,
   collisionCount: number,
 ): Promise<{ revision: ControllerRevision; collisionCount: number }> {
-  let count = collisionCount;
-  for (;;) {
-    const wanted = newControllerRevision({ ...input, collisionCount: count });
-    try {
-      const created = await client.create<ControllerRevision & { metadata: Meta }>(RESOURCE_TYPES.controllerrevisions, wanted as ControllerRevision & { metadata: Meta });
-      return { revision: created, collisionCount: count };
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      const existing = await client.get<ControllerRevision & { metadata: Meta }>(RESOURCE_TYPES.controllerrevisions, wanted.metadata!.name!, { namespace: wanted.metadata!.namespace! });
-      const ownerUid = input.owner.metadata?.uid;
-      const sameOwner = existing.metadata?.ownerReferences?.some((r) => r.controller && r.uid === ownerUid);
-      if (sameOwner && revisionsEqual(existing, wanted)) return { revision: existing, collisionCount: count };
-      count++;
-    }
+  for (let count = collisionCount; ; count++) {
+    const attempt = await tryCreateRevision(client, input, count);
+    if (attempt.revision) return { revision: attempt.revision, collisionCount: count };
   }
 }
 
