@@ -6,9 +6,11 @@
 import type { ControllerRevision, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { cloneJson } from '../../api/object.js';
+import { podTemplateRevisionData } from '../history/history.js';
 
+/** Keys sorted at every level: kubectl finds the revision to roll back to by comparing bytes. */
 export function revisionData(set: StatefulSet): Record<string, unknown> {
-  return { spec: { template: { ...cloneJson(set.spec?.template ?? {}), $patch: 'replace' } } };
+  return podTemplateRevisionData(set.spec?.template);
 }
 
 /** The pod template a revision records. */

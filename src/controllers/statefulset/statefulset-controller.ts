@@ -129,7 +129,18 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
   /** The set's revisions, the current and update revision, and the collision count (upstream getStatefulSetRevisions). */
   async function syncRevisions(set: StatefulSet, selector: LabelSelector) {
     const owned = sortRevisions(
-      await claimRevisions(client, { owner: set, ownerApiVersion: OWNER.apiVersion, ownerKind: OWNER.kind, selector, candidates: revisions.namespace(set.metadata!.namespace!).list() }),
+      await claimRevisions(client, {
+        owner: set,
+        ownerApiVersion: OWNER.apiVersion,
+        ownerKind: OWNER.kind,
+        selector,
+        candidates: revisions.namespace(set.metadata!.namespace!).list(),
+        // As upstream: re-read the set before adopting; a deleted or replaced one adopts nothing.
+        canAdopt: async () => {
+          const fresh = await client.get<StatefulSet>(RESOURCE_TYPES.statefulsets, set.metadata!.name!, { namespace: set.metadata!.namespace! });
+          return fresh.metadata?.uid === set.metadata?.uid && !fresh.metadata?.deletionTimestamp;
+        },
+      }),
     );
     let collisionCount = set.status?.collisionCount ?? 0;
     const data = revisionData(set);
