@@ -2,13 +2,14 @@
  * Whether a DaemonSet belongs on a node (upstream NodeShouldRunDaemonPod): the template's
  * nodeName, nodeSelector and required node affinity must match the node, and its taints
  * must be tolerated (with the daemon tolerations added). A node whose only untolerated
- * taints are NoSchedule keeps the pods it has but gets no new one. The matching mirrors
- * the scheduler's NodeAffinity and TaintToleration filters; controllers may not import
- * the scheduler, so it lives here too.
+ * taints are NoSchedule keeps the pods it has but gets no new one. The matching is the
+ * scheduler's own (src/api/scheduling).
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { NODE_NAME_FIELD, podSpecForNode } from './daemon-pod.js';
+import type { Node, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { podMatchesNodeSelectorAndAffinity } from '../../api/scheduling/node-selector.js';
+import { firstUntolerated } from '../../api/scheduling/taints.js';
+import { podSpecForNode } from './daemon-pod.js';
 
 export interface NodeFit {
   /** A daemon pod should be created here if there is none. */
@@ -17,60 +18,11 @@ export interface NodeFit {
   shouldContinueRunning: boolean;
 }
 
-function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator || 'Equal';
-  if (op === 'Exists') return true;
-  // An empty key with Equal tolerates nothing; validation refuses it anyway.
-  if (!t.key) return false;
-  return (t.value ?? '') === (taint.value ?? '');
-}
-
-function hasUntolerated(taints: readonly Taint[], tolerations: readonly Toleration[], effects: readonly string[]): boolean {
-  return taints.some((taint) => effects.includes(taint.effect) && !tolerations.some((t) => tolerates(t, taint)));
-}
-
-function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1 || !/^[+-]?\d+$/.test(value) || !/^[+-]?\d+$/.test(values[0]!)) return false;
-      return r.operator === 'Gt' ? Number(value) > Number(values[0]) : Number(value) < Number(values[0]);
-    }
-    default:
-      return false;
-  }
-}
-
-/** Within a term everything must hold; an empty term matches nothing. */
-function termMatches(term: NodeSelectorTerm, nodeName: string, labels: Record<string, string>): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  return (
-    exprs.every((e) => requirementMatches(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) &&
-    fields.every((f) => f.key === NODE_NAME_FIELD && requirementMatches(f, nodeName))
-  );
-}
+const hasUntolerated = (taints: readonly Taint[], tolerations: readonly Toleration[], effects: readonly string[]): boolean => firstUntolerated(taints, tolerations, effects) !== undefined;
 
 /** The pod's nodeSelector and required node affinity (terms ORed) against the node. */
 export function matchesNodeSelection(spec: PodSpec, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  const name = node.metadata?.name ?? '';
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!required) return true;
-  return (required.nodeSelectorTerms ?? []).some((t) => termMatches(t, name, labels));
+  return podMatchesNodeSelectorAndAffinity({ spec }, node.metadata?.name ?? '', node.metadata?.labels ?? {});
 }
 
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodeFit {

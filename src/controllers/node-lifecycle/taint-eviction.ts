@@ -5,16 +5,9 @@
  * tolerations in use after the pod was first found on the tainted node.
  */
 import type { Pod, PodCondition, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { tolerates } from '../../api/scheduling/taints.js';
 
 export type EvictionDecision = { kind: 'none' } | { kind: 'now' } | { kind: 'after'; seconds: number };
-
-function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator || 'Equal';
-  if (op === 'Exists') return true;
-  return op === 'Equal' && !!t.key && (t.value ?? '') === (taint.value ?? '');
-}
 
 export function noExecuteTaints(taints: readonly Taint[] | undefined): Taint[] {
   return (taints ?? []).filter((t) => t.effect === 'NoExecute');

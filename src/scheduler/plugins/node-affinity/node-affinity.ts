@@ -2,7 +2,7 @@
  * NodeAffinity: the pod's nodeSelector and required node affinity filter nodes; its
  * preferred terms score them by the summed weights of the terms each node matches.
  */
-import { podMatchesNodeSelectorAndAffinity, termMatchesNode } from '../../node-selector.js';
+import { podMatchesNodeSelectorAndAffinity, termMatchesNode } from '../../../api/scheduling/node-selector.js';
 import { defaultNormalizeScore, unresolvable, type Plugin } from '../../types.js';
 
 export const NAME = 'NodeAffinity';

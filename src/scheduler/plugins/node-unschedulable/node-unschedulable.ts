@@ -3,7 +3,7 @@
  * `node.kubernetes.io/unschedulable:NoSchedule` taint, as DaemonSet pods do.
  */
 import type { Taint } from 'kubernetes-types/core/v1.js';
-import { tolerated } from '../../taints.js';
+import { tolerated } from '../../../api/scheduling/taints.js';
 import { unresolvable, type Plugin } from '../../types.js';
 
 export const NAME = 'NodeUnschedulable';

@@ -12,9 +12,9 @@
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, matchLabels, newRequirement, selectorFromSet, type LabelSelector, type MetaLabelSelector } from '../../../api/labels.js';
 import type { NodeInfo } from '../../node-info.js';
-import { podMatchesNodeSelectorAndAffinity } from '../../node-selector.js';
+import { podMatchesNodeSelectorAndAffinity } from '../../../api/scheduling/node-selector.js';
 import type { PodInfo } from '../../pod-info.js';
-import { firstUntolerated } from '../../taints.js';
+import { firstUntolerated } from '../../../api/scheduling/taints.js';
 import { EMPTY_LISTERS, MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type FrameworkHandle, type Listers, type Plugin, type Snapshot } from '../../types.js';
 
 export const NAME = 'PodTopologySpread';

@@ -3,7 +3,7 @@
  * tolerate, and scores nodes by how few PreferNoSchedule taints the pod leaves untolerated.
  */
 import type { Toleration } from 'kubernetes-types/core/v1.js';
-import { firstUntolerated, tolerated } from '../../taints.js';
+import { firstUntolerated, tolerated } from '../../../api/scheduling/taints.js';
 import { defaultNormalizeScore, unresolvable, type Plugin } from '../../types.js';
 
 export const NAME = 'TaintToleration';

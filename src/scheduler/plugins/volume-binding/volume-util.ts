@@ -8,7 +8,7 @@ import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from 'kuber
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { labelSelectorFromObject, matchLabels, type MetaLabelSelector } from '../../../api/labels.js';
 import { compareQuantities, parseQuantity, type Quantity } from '../../../api/quantity.js';
-import { termMatchesNode } from '../../node-selector.js';
+import { termMatchesNode } from '../../../api/scheduling/node-selector.js';
 
 export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
