@@ -243,6 +243,39 @@ describe('events in both groups', () => {
   });
 });
 
+describe('server-side apply to /scale', () => {
+  it('an applied Scale owns the parent\'s spec.replicas with subresource "scale"; a conflicting apply names it', async () => {
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'scaled' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'scaled' } }, template: { metadata: { labels: { app: 'scaled' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } },
+    };
+    const yaml = { 'content-type': 'application/apply-patch+yaml' };
+    const created = await api.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/scaled?fieldManager=deployer', JSON.stringify(dep), yaml);
+    assert.equal(created.status, 201, created.text);
+    // The deployer gives up replicas (as one does before handing them to an autoscaler).
+    const { replicas: _r, ...specWithout } = dep.spec;
+    void _r;
+    assert.equal((await api.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/scaled?fieldManager=deployer', JSON.stringify({ ...dep, spec: specWithout }), yaml)).status, 200);
+    const scale = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'scaled', namespace: 'default' }, spec: { replicas: 4 } };
+    const applied = await api.request<Record<string, any>>('PATCH', '/apis/apps/v1/namespaces/default/deployments/scaled/scale?fieldManager=autoscaler', JSON.stringify(scale), yaml);
+    assert.equal(applied.status, 200, applied.text);
+    assert.equal(applied.body['kind'], 'Scale');
+    assert.equal(applied.body['spec'].replicas, 4);
+    const parent = await api.request<Record<string, any>>('GET', '/apis/apps/v1/namespaces/default/deployments/scaled');
+    assert.equal(parent.body['spec'].replicas, 4);
+    const entry = parent.body['metadata'].managedFields.find((m: any) => m.manager === 'autoscaler');
+    assert.deepEqual([entry.operation, entry.subresource, entry.fieldsV1], ['Apply', 'scale', { 'f:spec': { 'f:replicas': {} } }]);
+    // Someone else applying replicas now conflicts with the autoscaler's scale entry.
+    const conflict = await api.request<Record<string, any>>('PATCH', '/apis/apps/v1/namespaces/default/deployments/scaled?fieldManager=other', JSON.stringify({ ...dep, spec: { ...dep.spec, replicas: 2 } }), yaml);
+    assert.equal(conflict.status, 409, conflict.text);
+    assert.match(conflict.body['message'], /conflict with "autoscaler" with subresource "scale": \.spec\.replicas/);
+    const wrongKind = await api.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/scaled/scale?fieldManager=autoscaler', JSON.stringify(dep), yaml);
+    assert.equal(wrongKind.status, 400, wrongKind.text);
+  });
+});
+
 describe('lists and selectors', () => {
   it('pages with limit and continue at one consistent revision', async () => {
     await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'paging' } });

@@ -292,11 +292,12 @@ function invalidPatchOptions(field: string, reason: 'FieldValueRequired' | 'Fiel
 async function serverSideApply(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, sub: string, query: URLSearchParams): Promise<void> {
   const manager = query.get('fieldManager');
   if (!manager) throw invalidPatchOptions('fieldManager', 'FieldValueRequired', 'Required value: is required for apply patch');
-  if (sub !== '' && sub !== 'status') throw methodNotAllowed(`apply patches are not supported on the ${sub} subresource`);
+  if (sub !== '' && sub !== 'status' && sub !== 'scale') throw methodNotAllowed(`apply patches are not supported on the ${sub} subresource`);
   const options = { ...writeOptions(req, query), applied: true };
   const force = goParseBoolTrue(query.get('force'));
   const body = await decodeBody(await readBody(req), 'application/apply-patch+yaml');
   if (!isPlainObject(body)) throw badRequest('the apply configuration must be an object');
+  if (sub === 'scale') return applyScale(res, served, namespace, name, body as KubeObject, manager, force, options, query);
   const applied = enforceKnownFields(served.info, body as KubeObject, fieldValidation(query), res);
   const expected = apiVersionOf(served.info);
   if (applied.apiVersion !== expected || applied.kind !== served.info.kind) {
@@ -321,6 +322,33 @@ async function serverSideApply(ctx: ResourceContext, req: Request, res: Response
     createIfMissing: sub === '' ? () => store.fields.apply(undefined, applied, manager, force, '', ref) : undefined,
   });
   respondObject(ctx, req, res, served, created ? 201 : 200, object, query);
+}
+
+/**
+ * Apply to /scale (what an autoscaler applying a Scale does): the Scale's spec.replicas
+ * is applied to the parent's spec.replicas, owned by the manager with subresource
+ * "scale" in the parent's managedFields, as upstream's scale handler records it; the
+ * answer is the Scale.
+ */
+async function applyScale(res: Response, served: ServedResource, namespace: string, name: string, body: KubeObject, manager: string, force: boolean, options: WriteOptions, query: URLSearchParams): Promise<void> {
+  const scale = enforceKnownFields(served.info, body, fieldValidation(query), res, 'Scale');
+  if (scale.apiVersion !== 'autoscaling/v1' || scale.kind !== 'Scale') {
+    throw badRequest(`the apply configuration is for ${scale.apiVersion ?? '<no apiVersion>'}, Kind=${scale.kind ?? '<no kind>'}; this subresource serves autoscaling/v1, Kind=Scale`);
+  }
+  if (scale.metadata?.name !== undefined && scale.metadata.name !== name) {
+    throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  const replicas = (scale['spec'] as { replicas?: unknown } | undefined)?.replicas;
+  const parent: KubeObject = {
+    apiVersion: apiVersionOf(served.info),
+    kind: served.info.kind,
+    metadata: { name, ...(served.info.namespaced ? { namespace } : {}) },
+    ...(replicas !== undefined ? { spec: { replicas } } : {}),
+  };
+  const ref = { group: served.info.group, resource: served.info.plural, kind: served.info.kind, name };
+  const store = served.store;
+  const { object } = await store.guaranteedUpdate(namespace, name, '', options, undefined, (current) => store.fields.apply(current, parent, manager, force, 'scale', ref));
+  writeJson(res, 200, getScale(served, object));
 }
 
 async function exists(store: ServedResource['store'], namespace: string, name: string): Promise<boolean> {

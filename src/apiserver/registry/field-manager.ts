@@ -57,8 +57,9 @@ export class FieldManager {
   private context(manager: string, subresource: string): OwnershipContext | undefined {
     const type = this.applyType();
     if (!type) return undefined;
-    const sub = subresource === 'status' ? 'status' : '';
-    return { type, manager, apiVersion: apiVersionOf(this.info), ...(sub ? { subresource: sub } : {}), ignored: ignoredPaths(this.hasStatus, sub), now: this.now() };
+    // /scale writes are the parent's spec.replicas, recorded with subresource "scale" as upstream does.
+    const sub = subresource === 'status' || subresource === 'scale' ? subresource : '';
+    return { type, manager, apiVersion: apiVersionOf(this.info), ...(sub ? { subresource: sub } : {}), ignored: ignoredPaths(this.hasStatus, sub === 'status' ? 'status' : ''), now: this.now() };
   }
 
   /**
