@@ -227,8 +227,10 @@ describe('static binding', () => {
     await bound('del');
     await deleteClaimAndWait('del');
     await waitFor('pv-del Failed', async () => (await getPv('pv-del')).status?.phase === 'Failed');
-    const events = await client.list<CoreEvent>(RESOURCE_TYPES.events, { namespace: 'default' });
-    assert.ok(events.items.some((e) => e.involvedObject.name === 'pv-del' && e.reason === 'VolumeFailedDelete'));
+    // Events are written by the recorder after the status, so wait for it rather than look once.
+    await waitFor('a VolumeFailedDelete event', async () =>
+      (await client.list<CoreEvent>(RESOURCE_TYPES.events, { namespace: 'default' })).items.some((e) => e.involvedObject.name === 'pv-del' && e.reason === 'VolumeFailedDelete'),
+    );
   });
 
   it('marks a Bound claim Lost when its volume is deleted', async () => {
@@ -237,7 +239,7 @@ describe('static binding', () => {
     // pv-protection holds a Bound volume; drop the finalizer as an administrator would to force it.
     await client.patch(RESOURCE_TYPES.persistentvolumes, volume.metadata!.name!, 'merge', { metadata: { finalizers: null } });
     await waitFor('claim other Lost', async () => (await getPvc('other')).status?.phase === 'Lost');
-    assert.ok((await eventsFor('PersistentVolumeClaim', 'other')).some((e) => e.reason === 'ClaimLost'));
+    await waitFor('a ClaimLost event', async () => (await eventsFor('PersistentVolumeClaim', 'other')).some((e) => e.reason === 'ClaimLost'));
   });
 });
 
@@ -265,8 +267,10 @@ describe('WaitForFirstConsumer and the local-path provisioner', () => {
     assert.equal(volume.spec?.persistentVolumeReclaimPolicy, 'Delete');
     assert.equal(volume.spec?.claimRef?.uid, created.metadata?.uid);
     assert.deepEqual(claim.status?.capacity, { storage: '2Gi' });
-    const events = (await eventsFor('PersistentVolumeClaim', 'data')).map((e) => e.reason);
-    assert.ok(events.includes('ExternalProvisioning') && events.includes('ProvisioningSucceeded'), events.join(','));
+    await waitFor('ExternalProvisioning and ProvisioningSucceeded events', async () => {
+      const events = (await eventsFor('PersistentVolumeClaim', 'data')).map((e) => e.reason);
+      return events.includes('ExternalProvisioning') && events.includes('ProvisioningSucceeded');
+    });
   });
 
   it('finishes a static binding the scheduler started (claimRef on a local volume) for a delayed claim', async () => {
