@@ -4,6 +4,7 @@
  * then again every `periodMs` on the given clock, or sooner when `trigger()` is called.
  * Passes never overlap; a failing pass is logged and the next one runs on schedule.
  */
+import { setMaxListeners } from 'node:events';
 import type { RunningController } from '../../client/index.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -24,6 +25,8 @@ export interface PeriodicController extends RunningController {
 
 export function runPeriodic(options: PeriodicOptions): PeriodicController {
   const abort = new AbortController();
+  // Every informer waited on listens to it until synced.
+  setMaxListeners(0, abort.signal);
   let wake: (() => void) | undefined;
   let triggered = false;
   let timer: Timer | undefined;
