@@ -32,7 +32,7 @@ import { classifyClaims } from '../replicaset/claim.js';
 import { controllerRef, isPodReady, slowStartBatches } from '../replicaset/pod-util.js';
 import { BURST_REPLICAS } from '../replicaset/replica-controller.js';
 import { newDaemonPod } from './daemon-pod.js';
-import { CreateDeleteExpectations } from './expectations.js';
+import { Expectations } from '../replicaset/expectations.js';
 import { FailedPodBackoff, failedPodBackoffKey } from './failed-pod-backoff.js';
 import { DaemonSetHistory } from './history-sync.js';
 import { planManage, podsByNode } from './manage.js';
@@ -64,7 +64,7 @@ export function startDaemonSetController(options: DaemonSetControllerOptions): R
   const nowMs = () => now().getTime();
   const logger = options.logger.child({ controller: 'daemonset' });
   const queue = new WorkQueue<string>();
-  const expectations = new CreateDeleteExpectations(nowMs);
+  const expectations = new Expectations(nowMs);
   const backoff = new FailedPodBackoff(nowMs, options.failedPodBackoff?.initialMs, options.failedPodBackoff?.maxMs);
   const recorder = new EventRecorder(client, { component: 'daemonset-controller' }, { logger });
   const history = new DaemonSetHistory(client);

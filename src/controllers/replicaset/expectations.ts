@@ -26,12 +26,21 @@ export class Expectations {
     return this.now() - e.setAt > EXPECTATIONS_TTL_MS;
   }
 
+  /**
+   * Both at once, for a controller that creates and deletes in one sync (the DaemonSet;
+   * upstream SetExpectations(add, del)). Deletions are tracked by pod key, so a deletion
+   * seen twice (deletionTimestamp, then gone) counts once.
+   */
+  set(key: string, adds: number, deleteKeys: readonly string[]): void {
+    this.byKey.set(key, { adds, deletes: new Set(deleteKeys), setAt: this.now() });
+  }
+
   expectCreations(key: string, count: number): void {
-    this.byKey.set(key, { adds: count, deletes: new Set(), setAt: this.now() });
+    this.set(key, count, []);
   }
 
   expectDeletions(key: string, podKeys: string[]): void {
-    this.byKey.set(key, { adds: 0, deletes: new Set(podKeys), setAt: this.now() });
+    this.set(key, 0, podKeys);
   }
 
   creationObserved(key: string, count = 1): void {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CreateDeleteExpectations } from './expectations.js';
+import { Expectations } from './expectations.js';
 
 describe('create-and-delete expectations', () => {
   it('wait for both the creations and the deletions of one sync, then expire', () => {
     let now = 0;
-    const e = new CreateDeleteExpectations(() => now);
+    const e = new Expectations(() => now);
     assert.equal(e.satisfied('ns/ds'), true);
     e.set('ns/ds', 2, ['ns/p1']);
     e.creationObserved('ns/ds');
