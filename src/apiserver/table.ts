@@ -53,7 +53,7 @@ export function toTable(objects: StoredObject[], strategy: Strategy, options: Ta
     metadata,
     columnDefinitions: options.withColumns ? [NAME_COLUMN, ...strategy.columns].map(columnDefinition) : [],
     rows: objects.map((obj) => {
-      const row: Record<string, unknown> = { cells: [obj.metadata.name ?? '', ...strategy.cells(obj, options.now)] };
+      const row: Record<string, unknown> = { cells: [strategy.nameCell?.(obj) ?? obj.metadata.name ?? '', ...strategy.cells(obj, options.now)] };
       if (options.includeObject === 'Object') row['object'] = obj;
       else if (options.includeObject === 'Metadata') {
         row['object'] = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };

@@ -43,12 +43,19 @@ export const ingressStrategy = columns(
   },
 );
 
+/** As upstream's printers: the default class's name is shown as "name (default)". */
+const defaultMarked =
+  (...annotations: string[]) =>
+  (obj: StoredObject): string =>
+    `${obj.metadata.name ?? ''}${annotations.some((a) => obj.metadata.annotations?.[a] === 'true') ? ' (default)' : ''}`;
+
 export const ingressClassStrategy = columns(
   [column('Controller', 'The controller that implements the class.'), column('Parameters', 'Parameters of the class.'), AGE_COLUMN],
   (obj, now) => {
     const params = field(obj, 'spec', 'parameters') as Obj | undefined;
     return [stringField(obj, 'spec', 'controller') ?? '', params ? `${str(params['kind'])}/${str(params['name'])}` : '<none>', ageCell(obj, now)];
   },
+  { nameCell: defaultMarked('ingressclass.kubernetes.io/is-default-class') },
 );
 
 export const networkPolicyStrategy = columns(
@@ -80,6 +87,7 @@ export const storageClassStrategy = columns(
   ],
   (obj, now) => [str(obj['provisioner']), str(obj['reclaimPolicy'] ?? 'Delete'), str(obj['volumeBindingMode'] ?? 'Immediate'), String(obj['allowVolumeExpansion'] ?? false), ageCell(obj, now)],
   {
+    nameCell: defaultMarked('storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'),
     defaults(obj) {
       obj['reclaimPolicy'] ??= 'Delete';
       obj['volumeBindingMode'] ??= 'Immediate';

@@ -35,6 +35,8 @@ export interface Strategy {
   /** Table columns after NAME (upstream's printers), and the cells for one object. */
   columns: TableColumn[];
   cells(obj: StoredObject, now: Date): unknown[];
+  /** The Name cell when it says more than the name (a default class shows "name (default)"). */
+  nameCell?(obj: StoredObject): string;
   /** Field-selector fields beyond metadata.name / metadata.namespace. */
   selectableFields(obj: StoredObject): Record<string, string>;
   /** Kind-specific finalizers beyond metadata.finalizers (a Namespace's spec.finalizers). */

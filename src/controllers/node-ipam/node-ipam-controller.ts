@@ -88,7 +88,8 @@ export function startNodeIpamController(options: NodeIpamControllerOptions): Run
     queue,
     workers: options.workers ?? 1,
     waitFor: [informers],
-    logger,
+    // runController names the controller in its own logs.
+    logger: options.logger,
     async reconcile(name) {
       const node = nodes.get(name);
       if (!node || podCidrsOf(node).length) {

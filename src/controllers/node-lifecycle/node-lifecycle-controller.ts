@@ -263,7 +263,7 @@ export function startNodeLifecycleController(options: NodeLifecycleControllerOpt
     name: 'node-lifecycle',
     periodMs: options.nodeMonitorPeriodMs ?? 5_000,
     clock,
-    logger,
+    logger: options.logger,
     waitFor: [informers],
     pass,
   });

@@ -88,5 +88,5 @@ export function startPodGcController(options: PodGcControllerOptions): RunningCo
     await Promise.all(unscheduledTerminatingPods(pods.list()).map((p) => forceDelete(p)));
   };
 
-  return runPeriodic({ name: 'pod-garbage-collector', periodMs: options.gcCheckPeriodMs ?? 20_000, clock, logger, waitFor: [informers], pass });
+  return runPeriodic({ name: 'pod-garbage-collector', periodMs: options.gcCheckPeriodMs ?? 20_000, clock, logger: options.logger, waitFor: [informers], pass });
 }
