@@ -8,7 +8,7 @@
  * expires, the default here too).
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { NodeInfo } from './node-info.js';
+import { NodeInfo, hasAffinityTerms } from './node-info.js';
 import { podInfo, podKey, type NamespaceLabels, type PodInfo } from './pod-info.js';
 import type { PodGroup, Snapshot, TermGroup } from './types.js';
 
@@ -41,6 +41,8 @@ export class SchedulerCache {
   private readonly podGroups = new Map<string, PodGroup>();
   private readonly antiGroups = new Map<string, TermGroup>();
   private list: NodeInfo[] | undefined;
+  /** Nodes with pods whose affinity terms bear on others; rebuilt only when such a pod or a node comes or goes. */
+  private affinityList: NodeInfo[] | undefined;
 
   nodeCount(): number {
     return this.nodeList().length;
@@ -138,10 +140,9 @@ export class SchedulerCache {
     const images = this.imageNodes;
     const podGroups = this.podGroups;
     const antiGroups = this.antiGroups;
-    let withAffinity: NodeInfo[] | undefined;
     return {
       nodes,
-      nodesWithAffinityPods: () => (withAffinity ??= nodes.filter((n) => n.podsWithAffinity.size > 0)),
+      nodesWithAffinityPods: () => (this.affinityList ??= nodes.filter((n) => n.podsWithAffinity.size > 0)),
       podGroups: () => podGroups.values(),
       antiAffinityGroups: () => antiGroups.values(),
       get: (name) => {
@@ -154,7 +155,10 @@ export class SchedulerCache {
   }
 
   private nodeList(): NodeInfo[] {
-    this.list ??= [...this.nodes.values()].filter((n) => n.node);
+    if (!this.list) {
+      this.list = [...this.nodes.values()].filter((n) => n.node);
+      this.affinityList = undefined;
+    }
     return this.list;
   }
 
@@ -163,6 +167,7 @@ export class SchedulerCache {
     let node = this.nodes.get(state.node);
     if (!node) this.nodes.set(state.node, (node = new NodeInfo(state.node)));
     node.addPod(state.info);
+    if (hasAffinityTerms(state.info)) this.affinityList = undefined;
     this.group(state, 1);
   }
 
@@ -188,6 +193,7 @@ export class SchedulerCache {
   private detach(key: string, state: PodState): void {
     this.pods.delete(key);
     this.group(state, -1);
+    if (hasAffinityTerms(state.info)) this.affinityList = undefined;
     const node = this.nodes.get(state.node);
     if (!node) return;
     node.removePod(key);

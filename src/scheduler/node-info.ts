@@ -4,8 +4,13 @@
  * and non-zero), host ports in use, images, and which pods carry affinity terms.
  */
 import type { Node, Taint } from 'kubernetes-types/core/v1.js';
-import { nodeAllocatable, type ResourceList } from './resources.js';
+import { CPU, MEMORY, PODS, nodeAllocatable, type ResourceList } from './resources.js';
 import type { HostPort, PodInfo } from './pod-info.js';
+
+/** Whether the pod's terms bear on scoring other pods (see NodeInfo.podsWithAffinity). */
+export function hasAffinityTerms(info: PodInfo): boolean {
+  return info.requiredAffinity.length + info.preferredAffinity.length + info.preferredAntiAffinity.length > 0;
+}
 
 export class NodeInfo {
   node: Node | undefined;
@@ -13,6 +18,12 @@ export class NodeInfo {
   labels: Record<string, string> = {};
   taints: Taint[] = [];
   allocatable: ResourceList = new Map();
+  /** Copies of the hot entries of `allocatable` and `requested` as plain numbers (filters read them per node). */
+  allocatableCpu = 0;
+  allocatableMemory = 0;
+  allocatablePods = 0;
+  requestedCpu = 0;
+  requestedMemory = 0;
   /** Image name (each of its names) → size in bytes, from node.status.images. */
   imageSizes = new Map<string, number>();
   readonly pods = new Map<string, PodInfo>();
@@ -37,6 +48,9 @@ export class NodeInfo {
     this.labels = (node.metadata?.labels ?? {}) as Record<string, string>;
     this.taints = node.spec?.taints ?? [];
     this.allocatable = nodeAllocatable(node);
+    this.allocatableCpu = this.allocatable.get(CPU) ?? 0;
+    this.allocatableMemory = this.allocatable.get(MEMORY) ?? 0;
+    this.allocatablePods = this.allocatable.get(PODS) ?? 0;
     this.imageSizes = new Map();
     for (const image of node.status?.images ?? []) for (const n of image.names ?? []) this.imageSizes.set(n, image.sizeBytes ?? 0);
   }
@@ -65,6 +79,8 @@ export class NodeInfo {
 
   private account(info: PodInfo, sign: 1 | -1): void {
     for (const [k, v] of info.requests) this.requested.set(k, (this.requested.get(k) ?? 0) + sign * v);
+    this.requestedCpu += sign * info.cpuRequest;
+    this.requestedMemory += sign * info.memoryRequest;
     this.nonZeroCpu += sign * info.nonZeroCpu;
     this.nonZeroMemory += sign * info.nonZeroMemory;
     for (const p of info.hostPorts) {
@@ -75,8 +91,7 @@ export class NodeInfo {
       if (n > 0) ips.set(p.ip, n);
       else ips.delete(p.ip);
     }
-    const hasAffinity = info.requiredAffinity.length + info.preferredAffinity.length + info.preferredAntiAffinity.length > 0;
-    if (hasAffinity) {
+    if (hasAffinityTerms(info)) {
       if (sign > 0) this.podsWithAffinity.add(info);
       else this.podsWithAffinity.delete(info);
     }

@@ -5,7 +5,7 @@
  */
 import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import { EVERYTHING, labelSelectorFromObject, matchLabels, type LabelSelector, type MetaLabelSelector } from '../api/labels.js';
-import { podRequests, type ResourceList } from './resources.js';
+import { CPU, EPHEMERAL_STORAGE, MEMORY, PODS, podRequests, type ResourceList } from './resources.js';
 
 export interface AffinityTerm {
   /** Namespaces named by the term (the pod's own when neither names nor a selector are given). */
@@ -34,8 +34,11 @@ export interface PodInfo {
   labelsKey: string;
   priority: number;
   requests: ResourceList;
-  /** The non-zero requests other than the pod count, as an array for the per-node fit check. */
-  requestEntries: [string, number][];
+  /** cpu (millicores) and memory requests as plain numbers: the fit check reads them for every node. */
+  cpuRequest: number;
+  memoryRequest: number;
+  /** The other non-zero requests (ephemeral-storage first, then extended resources) except the pod count. */
+  otherRequests: [string, number][];
   nonZeroCpu: number;
   nonZeroMemory: number;
   hostPorts: HostPort[];
@@ -101,7 +104,11 @@ export function podInfo(pod: Pod): PodInfo {
     labelsKey: labelsKeyOf(pod),
     priority: pod.spec?.priority ?? 0,
     requests,
-    requestEntries: [...requests].filter(([name, v]) => v > 0 && name !== 'pods'),
+    cpuRequest: requests.get(CPU) ?? 0,
+    memoryRequest: requests.get(MEMORY) ?? 0,
+    otherRequests: [...requests]
+      .filter(([name, v]) => v > 0 && name !== PODS && name !== CPU && name !== MEMORY)
+      .sort(([a], [b]) => (a === EPHEMERAL_STORAGE ? -1 : b === EPHEMERAL_STORAGE ? 1 : a < b ? -1 : a > b ? 1 : 0)),
     nonZeroCpu: nonZero.get('cpu') ?? 0,
     nonZeroMemory: nonZero.get('memory') ?? 0,
     hostPorts,

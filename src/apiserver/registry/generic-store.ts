@@ -375,7 +375,8 @@ export class GenericStore {
       }
       const current = this.decode(kv);
       if (precondition && precondition !== current.metadata.resourceVersion) throw conflict(this.ref(name), OBJECT_MODIFIED);
-      const next = this.checkIncoming(namespace, mutate(cloneJson(current)));
+      // The mutation gets its own copy (decoding the bytes again is cheaper than a deep clone).
+      const next = this.checkIncoming(namespace, mutate(this.decode(kv)));
       if (next.metadata.name !== name) {
         throw badRequest(`the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`);
       }

@@ -3,7 +3,6 @@
  * similar proportions with the pod placed — 100 × (1 − standard deviation of the two
  * fractions). Uses real requests, as upstream; pods requesting neither are not scored.
  */
-import { CPU, MEMORY } from '../../resources.js';
 import { MAX_NODE_SCORE, skip, type Plugin } from '../../types.js';
 
 export const NAME = 'NodeResourcesBalancedAllocation';
@@ -19,17 +18,17 @@ export function newNodeResourcesBalancedAllocation(): Plugin {
   return {
     name: NAME,
     preScore(_state, pod) {
-      return (pod.requests.get(CPU) ?? 0) === 0 && (pod.requests.get(MEMORY) ?? 0) === 0 ? skip() : undefined;
+      return pod.cpuRequest === 0 && pod.memoryRequest === 0 ? skip() : undefined;
     },
     score(_state, pod, node) {
-      const cpuAlloc = node.allocatable.get(CPU) ?? 0;
-      const memAlloc = node.allocatable.get(MEMORY) ?? 0;
+      const cpuAlloc = node.allocatableCpu;
+      const memAlloc = node.allocatableMemory;
       if (cpuAlloc === 0 || memAlloc === 0) {
         // One resource reported: a single fraction has no spread.
         return cpuAlloc === 0 && memAlloc === 0 ? 0 : MAX_NODE_SCORE;
       }
-      const cpu = Math.min(((node.requested.get(CPU) ?? 0) + (pod.requests.get(CPU) ?? 0)) / cpuAlloc, 1);
-      const memory = Math.min(((node.requested.get(MEMORY) ?? 0) + (pod.requests.get(MEMORY) ?? 0)) / memAlloc, 1);
+      const cpu = Math.min((node.requestedCpu + pod.cpuRequest) / cpuAlloc, 1);
+      const memory = Math.min((node.requestedMemory + pod.memoryRequest) / memAlloc, 1);
       // The standard deviation of two values is half their distance.
       return Math.trunc((1 - Math.abs(cpu - memory) / 2) * MAX_NODE_SCORE);
     },

@@ -4,7 +4,7 @@
  * pod count. Scores with upstream's default LeastAllocated strategy over cpu and memory
  * (weight 1 each), counting containers without requests at the non-zero defaults.
  */
-import { CPU, MEMORY, PODS } from '../../resources.js';
+import { CPU, MEMORY } from '../../resources.js';
 import type { NodeInfo } from '../../node-info.js';
 import { MAX_NODE_SCORE, unschedulable, type Plugin } from '../../types.js';
 
@@ -24,8 +24,13 @@ export function newNodeResourcesFit(): Plugin {
     events: ['Node/Add', 'Node/UpdateAllocatable', 'Pod/Delete'],
     filter(_state, pod, node) {
       let reasons: string[] | undefined;
-      if (node.pods.size + 1 > (node.allocatable.get(PODS) ?? 0)) (reasons ??= []).push(TOO_MANY_PODS);
-      const entries = pod.requestEntries;
+      // Upstream's order: pods, cpu, memory, ephemeral-storage, extended resources.
+      if (node.pods.size + 1 > node.allocatablePods) (reasons ??= []).push(TOO_MANY_PODS);
+      if (pod.cpuRequest > 0 && pod.cpuRequest > node.allocatableCpu - node.requestedCpu) (reasons ??= []).push(insufficient(CPU));
+      if (pod.memoryRequest > 0 && pod.memoryRequest > node.allocatableMemory - node.requestedMemory) {
+        (reasons ??= []).push(insufficient(MEMORY));
+      }
+      const entries = pod.otherRequests;
       for (let i = 0; i < entries.length; i++) {
         const [name, want] = entries[i]!;
         const free = (node.allocatable.get(name) ?? 0) - (node.requested.get(name) ?? 0);
@@ -34,8 +39,8 @@ export function newNodeResourcesFit(): Plugin {
       return reasons ? unschedulable(...reasons) : undefined;
     },
     score(_state, pod, node: NodeInfo) {
-      const cpu = leastRequestedScore(node.nonZeroCpu + pod.nonZeroCpu, node.allocatable.get(CPU) ?? 0);
-      const memory = leastRequestedScore(node.nonZeroMemory + pod.nonZeroMemory, node.allocatable.get(MEMORY) ?? 0);
+      const cpu = leastRequestedScore(node.nonZeroCpu + pod.nonZeroCpu, node.allocatableCpu);
+      const memory = leastRequestedScore(node.nonZeroMemory + pod.nonZeroMemory, node.allocatableMemory);
       return Math.trunc((cpu + memory) / 2);
     },
   };

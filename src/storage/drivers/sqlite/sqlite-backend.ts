@@ -1,10 +1,14 @@
 /**
  * The embedded store: the Backend contract on one SQLite file (better-sqlite3, WAL).
  *
- * Durability: synchronous=FULL, so a commit returns only after the WAL is fsynced, and
- * a write is acknowledged only after its commit. Throughput comes from group commit:
- * writes arriving in the same event-loop turn are queued and applied in one
- * transaction with one fsync (each keeps its own revision and its own outcome).
+ * Durability: a write is acknowledged only after its commit is fsynced. Throughput comes
+ * from group commit: writes arriving in the same event-loop turn are queued and applied
+ * in one transaction with one fsync (each keeps its own revision and its own outcome).
+ * The fsync runs on libuv's thread pool rather than inside SQLite's commit
+ * (synchronous=NORMAL, then fsync of the WAL file), so the event loop goes on parsing,
+ * validating and encoding while the disk flushes; the writes that arrive meanwhile form
+ * the next group. Until that fsync ends nothing else is committed, and reads wait for
+ * it, so no reader ever sees a write that a crash could still take back.
  *
  * One process per file: a sidecar lock (process-lock.ts) makes a second opener fail
  * with a clear Locked error. Checkpoints run in a worker thread so they never stall
@@ -13,7 +17,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, openSync, statSync } from 'node:fs';
 import type {
   Backend,
   DeleteResult,
@@ -130,6 +134,8 @@ export class SqliteBackend implements Backend {
   private readonly walLimitBytes: number;
 
   private revision: number;
+  /** The newest revision whose commit is fsynced (equal to `revision` except during a sync). */
+  private durableRevision: number;
   private compactedRevision: number;
   private compactedTo: number;
   private isClosed = false;
@@ -148,6 +154,14 @@ export class SqliteBackend implements Backend {
 
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
+  /** The WAL file, fsynced after each commit (see the header). */
+  private walFd: number;
+  private walIno: number;
+  /** Set while a committed batch waits for its fsync; resolves when it is durable. */
+  private syncing: Promise<void> | undefined;
+  /** Set if an fsync failed: nothing more is acknowledged (the page cache can no longer be trusted). */
+  private syncFailure: StorageError | undefined;
+  private closing: Promise<void> | undefined;
   private readonly watchers = new Map<string, Set<Watcher>>();
   private compaction: Promise<void> = Promise.resolve();
   private readonly history: RevisionHistory | undefined;
@@ -186,7 +200,9 @@ export class SqliteBackend implements Backend {
     try {
       db = new Database(this.path, { timeout: 5000 });
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      // Commits write the WAL without syncing it; flush() fsyncs it off the event loop.
+      // (Checkpoints, in their own connection, still sync the WAL and the database.)
+      db.pragma('synchronous = NORMAL');
       // The WAL file is reused from its start after each complete checkpoint rather than
       // truncated: truncating a large file inside a commit stalled writers.
       db.pragma('journal_size_limit = -1');
@@ -196,6 +212,9 @@ export class SqliteBackend implements Backend {
       db.exec('BEGIN IMMEDIATE');
       ensureSchema(db, this.path);
       db.exec('COMMIT');
+      // The connection keeps the WAL file open (and in place) from its first transaction on.
+      this.walFd = openSync(`${this.path}-wal`, 'r');
+      this.walIno = fstatSync(this.walFd).ino;
     } catch (err) {
       db?.close();
       this.lock.release();
@@ -266,6 +285,7 @@ export class SqliteBackend implements Backend {
     const meta = (k: string) => (db.prepare(`SELECT v FROM meta WHERE k = ?`).get(k) as { v: number }).v;
     const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`).get() as { seq: number } | undefined;
     this.revision = seq?.seq ?? 0;
+    this.durableRevision = this.revision;
     this.compactedRevision = meta('compact_revision');
     this.compactedTo = meta('compacted_to');
     if (this.compactedTo < this.compactedRevision) this.scheduleCompaction();
@@ -318,6 +338,14 @@ export class SqliteBackend implements Backend {
 
   private flush(): void {
     this.flushScheduled = false;
+    // One commit at a time awaits its fsync; the callback flushes what queued meanwhile.
+    if (this.syncing) return;
+    if (this.syncFailure) {
+      const batch = this.pending;
+      this.pending = [];
+      for (const write of batch) write.reject(this.syncFailure);
+      return;
+    }
     if (this.walHoldSince !== undefined) {
       if (performance.now() - this.walHoldSince < WAL_HOLD_MAX_MS) return;
       this.walHoldSince = undefined;
@@ -337,6 +365,34 @@ export class SqliteBackend implements Backend {
       for (const write of batch) write.reject(failure);
       return;
     }
+    if (this.revision === startRevision) {
+      // Nothing was written (every write refused): nothing to sync.
+      this.settle(batch, outcomes, events);
+      return;
+    }
+    let durable!: () => void;
+    this.syncing = new Promise<void>((resolve) => (durable = resolve));
+    fsync(this.walFd, (err) => {
+      this.syncing = undefined;
+      if (err) {
+        this.syncFailure = new StorageError('Unavailable', `sqlite store ${this.path}: fsync of the WAL failed (${err.message}); writes are refused from now on`);
+        this.logger.error({ err: err.message, writes: batch.length }, 'WAL fsync failed');
+        for (const write of batch) write.reject(this.syncFailure);
+      } else {
+        this.durableRevision = this.revision;
+        this.settle(batch, outcomes, events);
+      }
+      // Reads waiting for durability run (as microtasks) before the next commit.
+      durable();
+      if (this.pending.length > 0 && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Acknowledges a durable batch: each write's outcome, then the watchers. */
+  private settle(batch: PendingWrite[], outcomes: (number | DeleteResult | StorageError)[], events: WatchEvent[]): void {
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome instanceof StorageError) write.reject(outcome);
@@ -347,6 +403,11 @@ export class SqliteBackend implements Backend {
       this.flushesSinceWalCheck = 0;
       this.checkWalSize();
     }
+  }
+
+  /** Resolves once no commit awaits its fsync (reads never see what is not yet durable). */
+  private async durable(): Promise<void> {
+    while (this.syncing) await this.syncing;
   }
 
   /** Resolves after the checkpointer's next pass (or a second, whichever is first). */
@@ -372,7 +433,9 @@ export class SqliteBackend implements Backend {
     // extent (and past the limit) is a prompt sign of the same thing.
     let fileBytes = 0;
     try {
-      fileBytes = statSync(`${this.path}-wal`).size;
+      const st = statSync(`${this.path}-wal`);
+      fileBytes = st.size;
+      if (st.ino !== this.walIno) this.reopenWal();
     } catch {
       /* no WAL yet */
     }
@@ -384,6 +447,14 @@ export class SqliteBackend implements Backend {
       // Resume even if no checkpoint answers in time.
       setTimeout(() => this.releaseWalHold(), WAL_HOLD_MAX_MS);
     }
+  }
+
+  /** SQLite keeps its WAL in place while open; should the file ever be replaced, sync the new one. */
+  private reopenWal(): void {
+    this.logger.warn({ path: `${this.path}-wal` }, 'the WAL file was replaced; reopening it for fsync');
+    closeSync(this.walFd);
+    this.walFd = openSync(`${this.path}-wal`, 'r');
+    this.walIno = fstatSync(this.walFd).ino;
   }
 
   private releaseWalHold(): void {
@@ -434,6 +505,7 @@ export class SqliteBackend implements Backend {
   // ---- reads: synchronous SQLite under an async contract ----
 
   async get(key: string, options: GetOptions = {}): Promise<KeyValue> {
+    if (this.syncing) await this.durable();
     this.checkOpen();
     checkKey(key);
     const at = options.atRevision;
@@ -449,6 +521,7 @@ export class SqliteBackend implements Backend {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    if (this.syncing) await this.durable();
     this.checkOpen();
     checkPrefix(prefix);
     if (options.startAfterKey !== undefined) checkKey(options.startAfterKey);
@@ -475,12 +548,14 @@ export class SqliteBackend implements Backend {
   }
 
   async count(prefix: string): Promise<number> {
+    if (this.syncing) await this.durable();
     this.checkOpen();
     checkPrefix(prefix);
     return this.run(() => this.stmt.count.get(prefix, prefixEnd(prefix) ?? KEY_CEILING)!.n);
   }
 
   async currentRevision(): Promise<number> {
+    if (this.syncing) await this.durable();
     this.checkOpen();
     return this.revision;
   }
@@ -514,7 +589,8 @@ export class SqliteBackend implements Backend {
     checkPrefix(prefix);
     checkRevision('fromRevision', fromRevision);
     const upper = prefixEnd(prefix) ?? KEY_CEILING;
-    const replayUntil = this.revision;
+    // A commit still awaiting its fsync reaches this watcher live, once durable.
+    const replayUntil = this.durableRevision;
     let cursor = fromRevision;
     const watcher: Watcher = {
       after: Math.max(fromRevision, replayUntil),
@@ -647,16 +723,25 @@ export class SqliteBackend implements Backend {
 
   // ---- lifecycle ----
 
-  async close(): Promise<void> {
-    if (this.isClosed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     if (this.autoCompactTimer) clearInterval(this.autoCompactTimer);
-    // Writes already accepted are committed before the store goes away.
-    if (this.pending.length > 0) this.flush();
+    // Writes already accepted are committed (and synced) before the store goes away.
+    this.walHoldSince = undefined;
+    while (this.syncing || this.pending.length > 0) {
+      if (this.syncing) await this.syncing;
+      else this.flush();
+    }
     this.isClosed = true;
     await this.compaction;
     for (const set of this.watchers.values()) for (const w of [...set]) w.queue.fail(closed());
     this.watchers.clear();
     await this.checkpointer.stop();
+    closeSync(this.walFd);
     this.db.close();
     this.lock.release();
   }
