@@ -36,6 +36,24 @@ async function expectCode(fn: () => unknown, code: string): Promise<StorageError
 }
 
 describe('sqlite driver', () => {
+  it('lets no read see a write before the write is acknowledged (durable)', async () => {
+    const b = SqliteBackend.open({ path: join(dir, 'durable-reads.db'), autoCompaction: false });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const order: string[] = [];
+        const write = b.create(`/d/${i}`, enc('v')).then(() => order.push('ack'));
+        // The batch commits in this turn's setImmediate; its fsync may still be running.
+        await new Promise((resolve) => setImmediate(resolve));
+        const read = b.get(`/d/${i}`).then(() => order.push('read'));
+        const listed = b.list('/d/').then((l) => order.push(l.items.length === i + 1 ? 'list' : `list of ${l.items.length}`));
+        await Promise.all([write, read, listed]);
+        assert.deepEqual(order, ['ack', 'read', 'list']);
+      }
+    } finally {
+      await b.close();
+    }
+  });
+
   it('keeps data, revisions and the compaction mark across reopen', async () => {
     const path = join(dir, 'reopen.db');
     const a = SqliteBackend.open({ path, autoCompaction: false });
