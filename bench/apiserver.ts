@@ -42,7 +42,7 @@ const API_ONLY = ['--disable-controllers', '--disable-scheduler'];
 async function launch(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const t0 = nowMs();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/skiff.js'), 'server', '--data-dir', dataDir, '--port', String(port), ...extraArgs], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/skiff.js'), 'server', '--data-dir', dataDir, '--port', String(port), ...extraArgs], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
   });

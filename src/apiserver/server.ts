@@ -31,7 +31,7 @@ import {
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDiscovery, type DiscoveryDocuments } from './discovery.js';
 import { handleResource, type ResourceContext } from './handlers/resources.js';
 import { toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
-import { ApiServerMetrics, type RequestLabels } from './metrics.js';
+import { ApiServerMetrics, METRICS_WARM_UP_DELAY_MS, type RequestLabels } from './metrics.js';
 import { Registry } from './registry/registry.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { bootstrapCluster } from './bootstrap.js';
@@ -165,7 +165,7 @@ export class ApiServer {
     });
     await bootstrapCluster(this.registry, { serviceCidr: this.options.serviceCidr, advertiseAddress: this.options.advertiseAddress, port: this.port });
     this.bootstrapped = true;
-    this.metrics.warmUp();
+    this.metrics.warmUpLater(METRICS_WARM_UP_DELAY_MS);
     return this.url;
   }
 

@@ -1,18 +1,14 @@
 /**
  * The generated type schemas (schemas.generated.json, written by
  * `npm run gen:openapi`), read from disk on first use so that start-up does not pay
- * for them. The file sits beside this module in src/; `tsc` does not copy JSON into
- * dist/, so a built server falls back to the copy in the source tree.
+ * for them. The file sits beside this module in src/, and beside the bundle in dist/
+ * (scripts/bundle.mjs copies it there).
  */
 import { existsSync, readFileSync } from 'node:fs';
 
 export type Schema = Record<string, unknown>;
 
-const CANDIDATES = [
-  new URL('./schemas.generated.json', import.meta.url),
-  // dist/apiserver/openapi/schemas.js → src/apiserver/openapi/schemas.generated.json
-  new URL('../../../src/apiserver/openapi/schemas.generated.json', import.meta.url),
-];
+const CANDIDATES = [new URL('./schemas.generated.json', import.meta.url)];
 
 let cached: Record<string, Schema> | undefined;
 

@@ -86,6 +86,13 @@ test('the kubeconfig inlines the CA and admin credentials under cluster skiff, u
   const named = parse(await renderKubeconfig({ server: 'https://10.0.0.1:6443', pki, context: 'lab' })) as KubeconfigDoc;
   assert.equal(named.contexts[0]?.name, 'lab');
   assert.equal(named['current-context'], 'lab');
+  // Names a YAML reader could take for something else come back as the same strings.
+  for (const context of ['yes', 'null', '1.5', 'a: b', '#x', 'it\'s "quoted"', '- dash', 'ünï', 'off']) {
+    const odd = parse(await renderKubeconfig({ server: 'https://[::1]:6443', pki, context })) as KubeconfigDoc;
+    assert.equal(odd['current-context'], context);
+    assert.equal(odd.contexts[0]?.name, context);
+    assert.equal(odd.clusters[0]?.cluster.server, 'https://[::1]:6443');
+  }
   await assert.rejects(renderKubeconfig({ server: 'http://127.0.0.1:8080', pki }), /must be an https:\/\/ URL/);
   await assert.rejects(renderKubeconfig({ server: 'not a url', pki }), /is not a URL/);
 });

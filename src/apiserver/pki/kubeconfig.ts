@@ -4,7 +4,6 @@
  * cert and key inlined, one context, selected. The file holds a private key, so it is
  * written 0600 and atomically (a concurrently starting kubectl never reads half a file).
  * It is a standalone file: it replaces whatever is at `path`, it never merges.
- * `yaml` is imported on first use: it costs ~60 ms to load, a fifth of the server's start budget.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -34,31 +33,43 @@ export async function renderKubeconfig(opts: KubeconfigOptions): Promise<string>
   if (url.protocol !== 'https:') throw new Error(`kubeconfig server ${opts.server} must be an https:// URL`);
   const context = opts.context ?? 'skiff';
   const b64 = (pem: string): string => Buffer.from(pem, 'utf8').toString('base64');
-  const doc = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    preferences: {},
-    clusters: [
-      {
-        name: KUBECONFIG_CLUSTER,
-        cluster: { server: opts.server, 'certificate-authority-data': b64(opts.pki.caCertPem) },
-      },
-    ],
-    users: [
-      {
-        name: KUBECONFIG_USER,
-        user: {
-          'client-certificate-data': b64(opts.pki.adminCertPem),
-          'client-key-data': b64(opts.pki.adminKeyPem),
-        },
-      },
-    ],
-    contexts: [{ name: context, context: { cluster: KUBECONFIG_CLUSTER, user: KUBECONFIG_USER } }],
-    'current-context': context,
-  };
-  const { stringify } = await import('yaml');
-  // lineWidth 0: base64 blobs must stay on one line, as kubectl writes them.
-  return stringify(doc, { lineWidth: 0 });
+  // Rendered by hand rather than with the `yaml` library: loading that library cost ~70 ms
+  // of a cold start whose whole budget is 300 ms, and this document has a fixed shape.
+  // Base64 blobs stay on one line, as kubectl writes them.
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'preferences: {}',
+    'clusters:',
+    `- name: ${yamlScalar(KUBECONFIG_CLUSTER)}`,
+    '  cluster:',
+    `    server: ${yamlScalar(opts.server)}`,
+    `    certificate-authority-data: ${b64(opts.pki.caCertPem)}`,
+    'users:',
+    `- name: ${yamlScalar(KUBECONFIG_USER)}`,
+    '  user:',
+    `    client-certificate-data: ${b64(opts.pki.adminCertPem)}`,
+    `    client-key-data: ${b64(opts.pki.adminKeyPem)}`,
+    'contexts:',
+    `- name: ${yamlScalar(context)}`,
+    '  context:',
+    `    cluster: ${yamlScalar(KUBECONFIG_CLUSTER)}`,
+    `    user: ${yamlScalar(KUBECONFIG_USER)}`,
+    `current-context: ${yamlScalar(context)}`,
+    '',
+  ].join('\n');
+}
+
+/** Words a YAML 1.1 or 1.2 reader would take for something other than a string. */
+const YAML_RESERVED = /^(?:y|n|yes|no|true|false|on|off|null|~)$/i;
+
+/**
+ * A string as a YAML scalar: plain when it is unambiguously a string (a letter first, no
+ * spaces or indicators, not a reserved word), otherwise double-quoted — a JSON string
+ * literal is a valid YAML double-quoted scalar.
+ */
+export function yamlScalar(value: string): string {
+  return /^[A-Za-z][A-Za-z0-9._/:@-]*$/.test(value) && !YAML_RESERVED.test(value) && !value.includes(': ') ? value : JSON.stringify(value);
 }
 
 export async function writeKubeconfig(path: string, opts: KubeconfigOptions): Promise<void> {

@@ -383,6 +383,8 @@ export class GenericStore {
       const innerPrecondition = next.metadata.resourceVersion;
       if (innerPrecondition && innerPrecondition !== current.metadata.resourceVersion) throw conflict(this.ref(name), OBJECT_MODIFIED);
       this.prepareUpdate(next, current, subresource, options.withStatus ?? false);
+      // Nothing changed, so there is nothing for the field manager to record either.
+      if (isNoOp(next, current)) return { object: current, created: false };
       if (!options.applied) this.fields.trackWrite(next, current, options.fieldManager ?? 'unknown', subresource);
       if (isNoOp(next, current)) return { object: current, created: false };
       // A terminating object whose last finalizer is gone is deleted, not updated.

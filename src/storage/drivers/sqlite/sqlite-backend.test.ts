@@ -21,6 +21,7 @@ import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { StorageError } from '../../errors.js';
+import { silentLogger } from '../../../util/logger.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -36,6 +37,23 @@ async function expectCode(fn: () => unknown, code: string): Promise<StorageError
 }
 
 describe('sqlite driver', () => {
+  it('checkpoints its WAL when the process runs from another directory', async () => {
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (fields: Record<string, unknown>, message: string) => errors.push(`${message}: ${String(fields['err'])}`) };
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      const b = SqliteBackend.open({ path: join(dir, 'elsewhere.db'), autoCompaction: false, logger });
+      await b.create('/e/a', enc('v'));
+      // The checkpointer runs every 100 ms; a failure to load SQLite in it is logged.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await b.close();
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.deepEqual(errors, []);
+  });
+
   it('lets no read see a write before the write is acknowledged (durable)', async () => {
     const b = SqliteBackend.open({ path: join(dir, 'durable-reads.db'), autoCompaction: false });
     try {

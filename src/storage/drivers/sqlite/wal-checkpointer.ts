@@ -7,12 +7,17 @@
  * (reads go on), asks for a checkpoint now, and resumes when the WAL is fully copied:
  * the next commit then reuses the file from its beginning.
  */
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** Plain CommonJS run by the worker: independent of how the main code was loaded. */
+/**
+ * Plain CommonJS run by the worker: independent of how the main code was loaded. An
+ * eval'd worker resolves bare module names from the working directory, so it is handed
+ * better-sqlite3's resolved path (the server may be started from any directory).
+ */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require('better-sqlite3');
+const Database = require(workerData.sqliteModule);
 const db = new Database(workerData.path, { timeout: 5000 });
 db.pragma('synchronous = FULL');
 let timer;
@@ -48,14 +53,17 @@ export interface CheckpointerEvents {
 export class WalCheckpointer {
   private readonly worker: Worker;
   private stopped: Promise<void> | undefined;
+  private exited = false;
 
   constructor(path: string, events: CheckpointerEvents, intervalMs = 100) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs }, execArgv: [] });
+    const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, sqliteModule }, execArgv: [] });
     this.worker.on('message', (msg: WorkerMessage) => {
       if (msg.error) events.onError(msg.error);
       else if (msg.log !== undefined) events.onCheckpoint(msg.log, msg.checkpointed ?? 0);
     });
     this.worker.on('error', (err) => events.onError(String(err)));
+    this.worker.once('exit', () => (this.exited = true));
     this.worker.unref();
   }
 
@@ -66,6 +74,8 @@ export class WalCheckpointer {
 
   /** Runs a last checkpoint and ends the thread. */
   stop(): Promise<void> {
+    // A thread that already died (its error was reported) has nothing left to stop.
+    if (this.exited) return Promise.resolve();
     this.stopped ??= new Promise<void>((resolve) => {
       // Keep the process alive until the last checkpoint is done.
       this.worker.ref();
