@@ -43,10 +43,10 @@ describe('sqlite driver', () => {
     const cwd = process.cwd();
     process.chdir(tmpdir());
     try {
-      const b = SqliteBackend.open({ path: join(dir, 'elsewhere.db'), autoCompaction: false, logger });
-      await b.create('/e/a', enc('v'));
-      // The checkpointer runs every 100 ms; a failure to load SQLite in it is logged.
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // A WAL over its (here tiny) bound asks the checkpoint thread for a pass; a failure to load SQLite in it is logged.
+      const b = SqliteBackend.open({ path: join(dir, 'elsewhere.db'), autoCompaction: false, logger, walLimitBytes: 4096 });
+      for (let i = 0; i < 200; i++) await b.create(`/e/${i}`, enc('v'));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       await b.close();
     } finally {
       process.chdir(cwd);

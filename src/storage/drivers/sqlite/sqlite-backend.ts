@@ -206,7 +206,7 @@ export class SqliteBackend implements Backend {
       // The WAL file is reused from its start after each complete checkpoint rather than
       // truncated: truncating a large file inside a commit stalled writers.
       db.pragma('journal_size_limit = -1');
-      // Checkpoints run in a worker thread (wal-checkpointer.ts), never inline in a commit.
+      // Checkpoints run beside the writers (wal-checkpointer.ts), never inside a commit.
       db.pragma('wal_autocheckpoint = 0');
       db.pragma('cache_size = -65536');
       db.exec('BEGIN IMMEDIATE');
@@ -223,7 +223,8 @@ export class SqliteBackend implements Backend {
     this.db = db;
     // A WAL frame is a page plus its 24-byte header.
     this.walFrameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
-    this.checkpointer = new WalCheckpointer(this.path, {
+    const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+    this.checkpointer = new WalCheckpointer(this.path, () => checkpoint.get() as { log: number; checkpointed: number }, {
       onCheckpoint: (frames, copied) => {
         this.walFrames = frames;
         this.walBacklog = frames - copied;
@@ -393,6 +394,7 @@ export class SqliteBackend implements Backend {
 
   /** Acknowledges a durable batch: each write's outcome, then the watchers. */
   private settle(batch: PendingWrite[], outcomes: (number | DeleteResult | StorageError)[], events: WatchEvent[]): void {
+    if (events.length > 0) this.checkpointer.noteCommit();
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome instanceof StorageError) write.reject(outcome);
@@ -695,7 +697,7 @@ export class SqliteBackend implements Backend {
 
   /** Removes the rows superseded at or below `target` among the next `rows` log rows. */
   private compactBatch(target: number, rows: number): number {
-    return this.db.transaction(() => {
+    const removed = this.db.transaction(() => {
       const scanned = this.stmt.compactScan.all(this.compactedTo, target, rows);
       let n = 0;
       for (const row of scanned) {
@@ -709,6 +711,8 @@ export class SqliteBackend implements Backend {
       this.compactedTo = reached;
       return n;
     })();
+    this.checkpointer.noteCommit();
+    return removed;
   }
 
   private autoCompact(): void {
