@@ -130,13 +130,29 @@ export class FieldSet {
   /** The `fieldsV1` JSON form, keys in upstream's order. */
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const keys = new Set<PathElement>([...this.members, ...[...this.children].filter(([, c]) => !c.isEmpty()).map(([pe]) => pe)]);
-    for (const pe of [...keys].sort(comparePathElements)) {
-      const c = this.children.get(pe);
-      const inner: Record<string, unknown> = c && !c.isEmpty() ? c.toFieldsV1() : {};
-      out[pe] = this.members.has(pe) && c && !c.isEmpty() ? { '.': {}, ...inner } : inner;
-    }
+    this.writeFieldsV1(out);
     return out;
+  }
+
+  /**
+   * Writes this node's elements into `out`; false when there are none (an empty node).
+   * One pass: each child is rendered once, and an empty one leaves no trace.
+   */
+  private writeFieldsV1(out: Record<string, unknown>): boolean {
+    const keys: PathElement[] = [];
+    let rendered: Map<PathElement, Record<string, unknown>> | undefined;
+    for (const [pe, c] of this.children) {
+      // A member that also has children is written as `".": {}` first in the child's object.
+      const inner: Record<string, unknown> = this.members.has(pe) ? { '.': {} } : {};
+      if (!c.writeFieldsV1(inner)) continue;
+      (rendered ??= new Map()).set(pe, inner);
+      keys.push(pe);
+    }
+    for (const m of this.members) if (!rendered?.has(m)) keys.push(m);
+    if (keys.length === 0) return false;
+    keys.sort(comparePathElements);
+    for (const pe of keys) out[pe] = rendered?.get(pe) ?? {};
+    return true;
   }
 
   /** Reads `fieldsV1`; throws on anything that is not a set of valid path elements. */

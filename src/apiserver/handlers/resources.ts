@@ -198,13 +198,8 @@ async function create(ctx: ResourceContext, req: Request, res: Response, served:
 
 /** Objects may be created only in a namespace that exists and is not being deleted. */
 async function requireActiveNamespace(ctx: ResourceContext, served: ServedResource, namespace: string, obj: KubeObject): Promise<void> {
-  let ns: StoredObject;
-  try {
-    ns = await ctx.registry.core('namespaces').store.get('', namespace);
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 404) throw notFound({ group: '', resource: 'namespaces', name: namespace });
-    throw err;
-  }
+  const ns = await ctx.registry.namespaceForAdmission(namespace);
+  if (!ns) throw notFound({ group: '', resource: 'namespaces', name: namespace });
   if (ns.metadata.deletionTimestamp) {
     const name = obj.metadata?.name ?? obj.metadata?.generateName ?? '';
     throw new ApiError(403, 'Forbidden', `${served.info.plural}${served.info.group ? `.${served.info.group}` : ''} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {

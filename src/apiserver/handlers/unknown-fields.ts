@@ -8,17 +8,15 @@
 import { badRequest } from '../../api/errors.js';
 import { isPlainObject, type KubeObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resources.js';
-import { unknownFields } from '../openapi/field-validation.js';
-import { firstTypeError, normalizeNulls } from '../openapi/type-check.js';
+import { decodeCheck } from '../openapi/decode-check.js';
 import { addWarning, type Response } from '../http/io.js';
 import type { FieldValidation } from './query.js';
 
 export function enforceKnownFields(info: ResourceInfo, obj: KubeObject, mode: FieldValidation, res: Response, kind = info.kind, duplicates: readonly string[] = []): KubeObject {
   // A wrongly typed value cannot be decoded at all, whatever the validation mode.
-  normalizeNulls(info.group, info.version, kind, obj);
-  const typeError = firstTypeError(info.group, info.version, kind, obj);
-  if (typeError) throw badRequest(`${kind} in version "${info.version}" cannot be handled as a ${kind}: ${typeError}`);
-  const unknown = unknownFields(info.group, info.version, kind, obj) ?? [];
+  const checked = decodeCheck(info.group, info.version, kind, obj);
+  if (checked?.typeError) throw badRequest(`${kind} in version "${info.version}" cannot be handled as a ${kind}: ${checked.typeError}`);
+  const unknown = checked?.unknown ?? [];
   if (unknown.length === 0 && duplicates.length === 0) return obj;
   const problems = [...unknown.map((f) => `unknown field "${f}"`), ...duplicates.map((f) => `duplicate field "${f}"`)];
   if (mode === 'Strict') {

@@ -42,12 +42,16 @@ function project(obj: KubeObject | undefined, subresource: string): unknown {
 
 export class FieldManager {
   private type: ApplyType | undefined | null = null;
+  /** The fields no manager owns, for status writes and for the rest (built once). */
+  private readonly ignored: { status: FieldSet; other: FieldSet };
 
   constructor(
     private readonly info: ResourceInfo,
-    private readonly hasStatus: boolean,
+    hasStatus: boolean,
     private readonly now: () => string,
-  ) {}
+  ) {
+    this.ignored = { status: ignoredPaths(hasStatus, 'status'), other: ignoredPaths(hasStatus, '') };
+  }
 
   private applyType(): ApplyType | undefined {
     if (this.type === null) this.type = applyTypeFor(this.info.group, this.info.version, this.info.kind);
@@ -59,7 +63,7 @@ export class FieldManager {
     if (!type) return undefined;
     // /scale writes are the parent's spec.replicas, recorded with subresource "scale" as upstream does.
     const sub = subresource === 'status' || subresource === 'scale' ? subresource : '';
-    return { type, manager, apiVersion: apiVersionOf(this.info), ...(sub ? { subresource: sub } : {}), ignored: ignoredPaths(this.hasStatus, sub === 'status' ? 'status' : ''), now: this.now() };
+    return { type, manager, apiVersion: apiVersionOf(this.info), ...(sub ? { subresource: sub } : {}), ignored: sub === 'status' ? this.ignored.status : this.ignored.other, now: this.now() };
   }
 
   /**

@@ -52,7 +52,7 @@ function conversionFor(info: ResourceInfo): VersionConversion | undefined {
 const QUOTA_IGNORED = new Set(['/events', 'events.k8s.io/events']);
 
 /** Kinds admission reads (plural → group), from an ObjectMirror rather than storage. */
-const MIRRORED = { priorityclasses: 'scheduling.k8s.io', limitranges: '', resourcequotas: '', storageclasses: 'storage.k8s.io' } as const;
+const MIRRORED = { priorityclasses: 'scheduling.k8s.io', limitranges: '', resourcequotas: '', storageclasses: 'storage.k8s.io', namespaces: '' } as const;
 type Mirrored = keyof typeof MIRRORED;
 
 export class Registry {
@@ -152,6 +152,22 @@ export class Registry {
   }
 
   /** The core/v1 store of a kind, for cross-resource needs (namespaces, pods). */
+  /**
+   * A namespace as NamespaceLifecycle admission reads it before every create: from the
+   * mirror, and from storage when the mirror has not seen it (created a moment ago,
+   * perhaps through another API server), as upstream's plugin falls back to a live GET.
+   */
+  async namespaceForAdmission(name: string): Promise<StoredObject | undefined> {
+    const cached = await this.mirrors.namespaces.get('', name);
+    if (cached) return cached;
+    try {
+      return await this.core('namespaces').store.get('', name);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
   core(plural: string): ServedResource {
     return this.byPath.get(`/v1/${plural}`)!;
   }
