@@ -180,18 +180,41 @@ export class WatchCache {
     return watcher.queue;
   }
 
-  /** A watch older than the window replays storage history (or gets 410 if compacted). */
+  /**
+   * A watch older than the window replays storage history (or gets 410 if compacted)
+   * up to what the cache holds, then joins the cache: live events are then the shared
+   * objects every other watcher gets (decoded and serialized once), not a storage watch
+   * and a decode per watcher.
+   */
   private async watchFromStorage(options: CacheWatchOptions, from: number): Promise<CacheWatch> {
     const compactedAt = await this.storage.compactRevision();
     if (from < compactedAt) throw gone(`too old resource version: ${from} (${compactedAt})`);
     const stream = this.storage.watch(options.prefix, from);
-    const queue = new AsyncQueue<ObjectEvent>(WATCHER_CAPACITY, () => stream.close());
+    let joined = false;
+    const queue: CacheWatch = new AsyncQueue<ObjectEvent>(WATCHER_CAPACITY, () => {
+      stream.close();
+      this.watchers.delete(watcher);
+    });
     const watcher: Watcher = { options, queue };
+    // History up to here comes from storage; the window holds everything after it.
+    let until = this.revision;
     const seen = new Map<string, StoredObject>();
     void (async () => {
       try {
         for await (const batch of stream) {
           for (const e of batch) {
+            if (e.revision > until) {
+              if (this.windowStart <= until && !this.stopped) {
+                // Join: the cache has every event after `until` (this one perhaps not yet).
+                joined = true;
+                stream.close();
+                for (const w of this.window) if (w.revision > until) this.deliver(watcher, w);
+                this.watchers.add(watcher);
+                return;
+              }
+              // The window moved past `until` meanwhile: keep reading storage for longer.
+              until = this.revision;
+            }
             const prevObj = e.prevValue ? this.source.decode({ value: e.prevValue, modRevision: e.revision }) : seen.get(e.key);
             const object = e.type === 'PUT' ? this.source.decode({ value: e.value, modRevision: e.revision }) : prevObj!;
             if (e.type === 'PUT') seen.set(e.key, object);
@@ -206,6 +229,7 @@ export class WatchCache {
           }
         }
       } catch (err) {
+        if (joined) return;
         queue.fail(isStorageError(err, 'Compacted') ? gone(`too old resource version: ${from}`) : (err as Error));
       }
     })();
