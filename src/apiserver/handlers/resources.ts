@@ -15,7 +15,7 @@ import type { ServedResource } from '../registry/registry.js';
 import type { ResourceContext } from './context.js';
 import { buildFilter } from '../registry/filter.js';
 import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
-import { addWarning, decodeBody, mediaType, readBody, writeJson, type Request, type Response } from '../http/io.js';
+import { addWarning, decodeBody, mediaType, readBody, writeJson, writeJsonPieces, type Request, type Response } from '../http/io.js';
 import { COMPONENT_STATUS_WARNING, componentStatus, componentStatuses } from './component-statuses.js';
 import { deleteOptions, dryRun, fieldValidation, integerParam, type FieldValidation } from './query.js';
 import { duplicateFields } from '../../api/json-duplicates.js';
@@ -167,7 +167,7 @@ function respondList(res: Response, served: ServedResource, metadata: Record<str
     else chunks.push(...item);
   });
   chunks.push(Buffer.from(']}'));
-  writeJson(res, 200, Buffer.concat(chunks));
+  writeJsonPieces(res, 200, chunks);
 }
 
 async function readObject(req: Request): Promise<KubeObject> {
