@@ -9,6 +9,7 @@
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,11 +61,14 @@ async function launch(dataDir: string, extraArgs: string[] = []): Promise<Server
   return { child, port, kubeconfig, readyMs: nowMs() - t0 };
 }
 
-/** /readyz is anonymous: a plain TLS request that skips verification is enough. */
-async function fetchReadyz(port: number): Promise<boolean> {
-  const { request } = await import('node:https');
+/**
+ * /readyz is anonymous: a plain TLS request that skips verification is enough. (A
+ * dynamic import here, once per 2 ms poll, went through tsx's loader thread and took
+ * CPU from the server being timed.)
+ */
+function fetchReadyz(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 500 }, (res) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 500 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode === 200));
     });
