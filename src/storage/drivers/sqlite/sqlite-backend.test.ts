@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { runBackendContract } from '../../contract.test-suite.js';
 import { SqliteBackend } from './sqlite-backend.js';
+import { WalIndex } from './wal-index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-test-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,6 +170,45 @@ describe('sqlite driver', () => {
     const rows = (db.prepare('SELECT COUNT(*) AS n FROM kv').get() as { n: number }).n;
     db.close();
     assert.equal(rows, 2, 'only the live /hot row and /during remain');
+  });
+
+  it('a long compaction beside busy writers lets the WAL start over again and again', async () => {
+    const path = join(dir, 'compaction-restarts.db');
+    const walLimitBytes = 2 * 1024 * 1024;
+    const store = SqliteBackend.open({ path, autoCompaction: false, walLimitBytes });
+    const value = new Uint8Array(1024);
+    const revs = new Map<string, number>();
+    const put = async (key: string) => {
+      const rev = revs.get(key);
+      revs.set(key, rev === undefined ? await store.create(key, value) : await store.update(key, value, rev));
+    };
+    for (let round = 0; round < 40; round++) await Promise.all(Array.from({ length: 500 }, (_, i) => put(`/hist/${i}`)));
+    const target = await store.currentRevision();
+    const index = new WalIndex(`${path}-shm`);
+    let compacting = true;
+    let largestFrames = 0;
+    let restarts = 0;
+    let writesDuring = 0;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      while (compacting) {
+        await put(`/busy/${w}`);
+        writesDuring++;
+        const fill = index.read();
+        assert.ok(fill, 'the wal-index is readable');
+        if (fill.frames < largestFrames / 2) restarts++;
+        largestFrames = fill.frames < largestFrames / 2 ? fill.frames : Math.max(largestFrames, fill.frames);
+      }
+    });
+    await store.compact(target);
+    compacting = false;
+    await Promise.all(writers);
+    index.close();
+    assert.ok(writesDuring > 0, 'writes went on during compaction');
+    assert.ok(restarts >= 2, `the WAL started over during compaction (${restarts} times)`);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM kv WHERE id <= ?').get(target) as { n: number }).n, 500, 'one row per key is left');
+    db.close();
   });
 
   it('compacts automatically, keeping the configured window', async () => {

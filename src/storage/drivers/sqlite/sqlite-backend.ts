@@ -45,6 +45,7 @@ import { checkDatabaseFile } from './file-check.js';
 import { ensureSchema } from './schema.js';
 import { acquireProcessLock, type ProcessLock } from './process-lock.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
+import { type WalFill, WalIndex } from './wal-index.js';
 
 export interface SqliteBackendOptions {
   path: string;
@@ -65,6 +66,14 @@ const KEY_CEILING = '\x7f';
 const REPLAY_PAGE_ROWS = 1000;
 /** Target duration of one compaction transaction (writers wait at most about this long). */
 const COMPACTION_BATCH_BUDGET_MS = 4;
+/**
+ * Target WAL frames per compaction transaction: the next writers' fsync carries them
+ * (about 1 ms per megabyte on an ordinary SSD), so a batch's frames show up in their latency.
+ */
+const COMPACTION_BATCH_FRAMES = 256;
+const COMPACTION_MIN_BATCH_ROWS = 16;
+/** The WAL starts over (writes held for one checkpoint pass) once at most this many frames wait to be copied. */
+const RESTART_BACKLOG_FRAMES = 256;
 const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Never hold writes longer than this, even if the checkpointer is stuck. */
 const WAL_HOLD_MAX_MS = 2000;
@@ -132,6 +141,8 @@ export class SqliteBackend implements Backend {
   private readonly maxBufferedEvents: number;
   private readonly compactionBatchRows: number;
   private readonly walLimitBytes: number;
+  /** Compaction lets the WAL start over each time it holds this much (a quarter of the limit). */
+  private readonly compactionWalBytes: number;
 
   private revision: number;
   /** The newest revision whose commit is fsynced (equal to `revision` except during a sync). */
@@ -151,6 +162,10 @@ export class SqliteBackend implements Backend {
   /** The WAL file's size when it last started over (it is reused, never truncated). */
   private walExtentAtRestart = 0;
   private readonly walFrameBytes: number;
+  private readonly walIndex: WalIndex;
+  /** Set when the WAL should start over at the next chance (see restartWalIfCaughtUp). */
+  private restartWanted = false;
+  private readonly checkpointInline: () => { busy: number; log: number; checkpointed: number };
 
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
@@ -193,6 +208,7 @@ export class SqliteBackend implements Backend {
     this.maxBufferedEvents = options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS;
     this.compactionBatchRows = options.compactionBatchRows ?? 250;
     this.walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
+    this.compactionWalBytes = this.walLimitBytes / 4;
 
     checkDatabaseFile(this.path);
     this.lock = acquireProcessLock(this.path);
@@ -223,7 +239,9 @@ export class SqliteBackend implements Backend {
     this.db = db;
     // A WAL frame is a page plus its 24-byte header.
     this.walFrameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
+    this.walIndex = new WalIndex(`${this.path}-shm`);
     const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+    this.checkpointInline = () => checkpoint.get() as { busy: number; log: number; checkpointed: number };
     this.checkpointer = new WalCheckpointer(this.path, () => checkpoint.get() as { log: number; checkpointed: number }, {
       onCheckpoint: (frames, copied) => {
         this.walFrames = frames;
@@ -357,6 +375,7 @@ export class SqliteBackend implements Backend {
     const startRevision = this.revision;
     const outcomes: (number | DeleteResult | StorageError)[] = [];
     const events: WatchEvent[] = [];
+    this.restartWalIfCaughtUp();
     try {
       this.applyBatch(batch, outcomes, events);
     } catch (err) {
@@ -441,14 +460,21 @@ export class SqliteBackend implements Backend {
     } catch {
       /* no WAL yet */
     }
-    const growing = fileBytes > Math.max(this.walLimitBytes, this.walExtentAtRestart);
-    if (this.walFrames * this.walFrameBytes > this.walLimitBytes || growing) {
-      this.walExtentAtRestart = fileBytes;
-      this.walHoldSince = performance.now();
-      this.checkpointer.nudge();
-      // Resume even if no checkpoint answers in time.
-      setTimeout(() => this.releaseWalHold(), WAL_HOLD_MAX_MS);
+    const fill = this.walIndex.read();
+    const walBytes = (fill?.frames ?? this.walFrames) * this.walFrameBytes;
+    // Without the wal-index, the file growing past its earlier extent is the prompt sign.
+    const growing = !fill && fileBytes > Math.max(this.walLimitBytes, this.walExtentAtRestart);
+    if (walBytes <= this.walLimitBytes && !growing) {
+      // Half way to the bound, start over gently: writes wait only for the last frames.
+      if (walBytes > this.walLimitBytes / 2) this.wantRestart();
+      return;
     }
+    // At the bound, writes wait until the checkpointer has copied everything.
+    this.walExtentAtRestart = fileBytes;
+    this.walHoldSince = performance.now();
+    this.checkpointer.nudge();
+    // Resume even if no checkpoint answers in time.
+    setTimeout(() => this.releaseWalHold(), WAL_HOLD_MAX_MS);
   }
 
   /** SQLite keeps its WAL in place while open; should the file ever be replaced, sync the new one. */
@@ -457,6 +483,45 @@ export class SqliteBackend implements Backend {
     closeSync(this.walFd);
     this.walFd = openSync(`${this.path}-wal`, 'r');
     this.walIno = fstatSync(this.walFd).ino;
+  }
+
+  /** The WAL's fill: from the wal-index, else from the checkpointer's last report. */
+  private walFill(): WalFill {
+    return this.walIndex.read() ?? { frames: this.walFrames, backfilled: this.walFrames - this.walBacklog };
+  }
+
+  /** Asks for the WAL to start over; the checkpointer copies beside the writers meanwhile. */
+  private wantRestart(): void {
+    if (this.restartWanted) return;
+    this.restartWanted = true;
+    this.checkpointer.nudge();
+  }
+
+  /**
+   * Called right before a write transaction. A steady stream of commits always leaves
+   * the last frames uncopied, and the WAL only starts over when a transaction begins
+   * with every frame copied. So once the checkpointer has copied all but a few frames,
+   * this copies the rest on the store's own connection — a short, bounded pause — and
+   * the transaction that follows reuses the WAL from its beginning. (Holding writes
+   * for a round trip to the checkpointer's thread cost writers twice as long.)
+   */
+  private restartWalIfCaughtUp(): void {
+    if (!this.restartWanted) return;
+    const fill = this.walIndex.read();
+    if (!fill) {
+      this.restartWanted = false;
+      return;
+    }
+    if (fill.frames * this.walFrameBytes <= this.compactionWalBytes / 4) {
+      this.restartWanted = false; // it has started over
+      return;
+    }
+    if (fill.frames - fill.backfilled > RESTART_BACKLOG_FRAMES) return;
+    try {
+      this.checkpointInline();
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'WAL checkpoint before restart failed');
+    }
   }
 
   private releaseWalHold(): void {
@@ -677,16 +742,36 @@ export class SqliteBackend implements Backend {
     const started = this.now();
     let removed = 0;
     let batchRows = this.compactionBatchRows;
+    let restartWaits = 0;
     while (this.compactedTo < target && !this.isClosed) {
-      // Compaction is background work: when its deletes outrun the checkpointer, it is
-      // compaction that waits — writers are held only at the full WAL limit.
-      while (this.walBacklog * this.walFrameBytes > this.walLimitBytes / 4 && !this.isClosed) await this.nextCheckpoint();
+      // Compaction is background work and gives way: to a commit awaiting its fsync, to
+      // a held WAL, and to the checkpointer — each time it has grown the WAL by
+      // a quarter of the WAL limit it lets the WAL start over before going on.
+      if (this.syncing) await this.durable();
+      if (this.walHoldSince !== undefined) {
+        await this.nextCheckpoint();
+        continue;
+      }
+      if (this.walFill().frames * this.walFrameBytes > this.compactionWalBytes) {
+        // Wait (a few checkpoint passes at most) for the WAL to start over.
+        this.wantRestart();
+        await this.nextCheckpoint();
+        if (++restartWaits < 20) continue;
+      }
+      restartWaits = 0;
+      this.restartWalIfCaughtUp();
+      const startFill = this.walIndex.read();
       const t0 = performance.now();
       removed += this.run(() => this.compactBatch(target, batchRows));
-      // Keep each batch near the time budget, so no writer waits long behind one.
+      // Keep each batch near its time and WAL budgets, so no writer waits long behind one.
       const took = performance.now() - t0;
-      if (took > COMPACTION_BATCH_BUDGET_MS && batchRows > 50) batchRows = Math.max(50, Math.floor(batchRows / 2));
-      else if (took < COMPACTION_BATCH_BUDGET_MS / 2 && batchRows < this.compactionBatchRows * 2) batchRows *= 2;
+      const endFill = startFill && this.walIndex.read();
+      const frames = endFill && endFill.frames >= startFill.frames ? endFill.frames - startFill.frames : 0;
+      const over = took > COMPACTION_BATCH_BUDGET_MS || frames > COMPACTION_BATCH_FRAMES;
+      const under = took < COMPACTION_BATCH_BUDGET_MS / 2 && frames < COMPACTION_BATCH_FRAMES / 2;
+      if (over && batchRows > COMPACTION_MIN_BATCH_ROWS) batchRows = Math.max(COMPACTION_MIN_BATCH_ROWS, Math.floor(batchRows / 2));
+      // (Growing gently: a batch twice as large can take far more than twice as long.)
+      else if (under && batchRows < this.compactionBatchRows * 2) batchRows = Math.ceil(batchRows * 1.25);
       // Let queued writes and reads run between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -745,6 +830,7 @@ export class SqliteBackend implements Backend {
     for (const set of this.watchers.values()) for (const w of [...set]) w.queue.fail(closed());
     this.watchers.clear();
     await this.checkpointer.stop();
+    this.walIndex.close();
     closeSync(this.walFd);
     this.db.close();
     this.lock.release();
