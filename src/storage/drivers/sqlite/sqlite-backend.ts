@@ -73,7 +73,7 @@ const COMPACTION_BATCH_BUDGET_MS = 4;
 const COMPACTION_BATCH_FRAMES = 256;
 const COMPACTION_MIN_BATCH_ROWS = 16;
 /** The WAL starts over (writes held for one checkpoint pass) once at most this many frames wait to be copied. */
-const RESTART_BACKLOG_FRAMES = 256;
+const RESTART_BACKLOG_FRAMES = 48;
 const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Never hold writes longer than this, even if the checkpointer is stuck. */
 const WAL_HOLD_MAX_MS = 2000;
