@@ -124,6 +124,18 @@ export function runBackendContract(driver: string, open: OpenBackend): void {
       assert.deepEqual(new Uint8Array((await store.get(`${p}bin`)).value), value);
       await store.create(`${p}empty`, new Uint8Array(0));
       assert.equal((await store.get(`${p}empty`)).value.byteLength, 0);
+      // Lists return each value's exact bytes too, with a page limit and without.
+      const invalidUtf8 = Uint8Array.from([0xc3, 0x28, 0, 0xf0, 0x80, 0xff]);
+      await store.create(`${p}odd`, invalidUtf8);
+      const expected = [value, new Uint8Array(0), invalidUtf8];
+      const all = await store.list(p);
+      assert.deepEqual(all.items.map((kv) => kv.key), [`${p}bin`, `${p}empty`, `${p}odd`]);
+      all.items.forEach((kv, i) => assert.deepEqual(new Uint8Array(kv.value), expected[i]));
+      const page = await store.list(p, { limit: 2 });
+      assert.equal(page.more, true);
+      page.items.forEach((kv, i) => assert.deepEqual(new Uint8Array(kv.value), expected[i]));
+      const rest = await store.list(p, { limit: 2, startAfterKey: page.items[1]!.key });
+      assert.deepEqual(new Uint8Array(rest.items[0]!.value), invalidUtf8);
     });
 
     it('refuses oversized values and malformed keys, changing nothing', async () => {
