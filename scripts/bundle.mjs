@@ -17,7 +17,8 @@ const outdir = join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { skiff: 'src/cli/skiff.ts' },
+  // The PKI issuer is its own entry: first start makes certificates in a child running it (ensure-off-thread.ts).
+  entryPoints: { skiff: 'src/cli/skiff.ts', 'pki-issue-child': 'src/apiserver/pki/pki-issue-child.ts' },
   outdir,
   bundle: true,
   splitting: true,

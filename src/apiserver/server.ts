@@ -30,6 +30,7 @@ import {
 } from './serviceaccount/issuer-discovery.js';
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDiscovery, type DiscoveryDocuments } from './discovery.js';
 import { handleResource, type ResourceContext } from './handlers/resources.js';
+import { KubeletClient, type KubeletClientConfig } from './handlers/pod-log.js';
 import { toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
 import { ApiServerMetrics, METRICS_WARM_UP_DELAY_MS, type RequestLabels } from './metrics.js';
 import { Registry } from './registry/registry.js';
@@ -64,6 +65,8 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   /** A watch without timeoutSeconds ends after a random time in [this, 2×this) seconds (upstream --min-request-timeout, 1800). */
   minRequestTimeoutSeconds?: number;
+  /** How to reach kubelets (pods/log): the cluster CA and the apiserver-kubelet-client pair. */
+  kubeletClient?: KubeletClientConfig;
 }
 
 /** Upstream defaults (DESIGN.md §3). */
@@ -73,6 +76,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** Upstream spreads default watch timeouts over 30–60 minutes so reconnects do not align. */
 const DEFAULT_MIN_REQUEST_TIMEOUT_S = 1800;
 const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+/** Upstream's long-running subresources: no request timeout, no in-flight slot (BasicLongRunningRequestCheck). */
+const LONG_RUNNING_SUBRESOURCES = new Set(['attach', 'exec', 'proxy', 'log', 'portforward']);
 
 export const VERSION_INFO = {
   major: '1',
@@ -127,6 +132,7 @@ export class ApiServer {
       authorizer: this.authorizer,
       serviceAccountTokens,
       minRequestTimeoutSeconds: options.minRequestTimeoutSeconds ?? DEFAULT_MIN_REQUEST_TIMEOUT_S,
+      ...(options.kubeletClient ? { kubeletClient: new KubeletClient(options.kubeletClient) } : {}),
     };
     this.server = createSecureServer(
       {
@@ -198,6 +204,7 @@ export class ApiServer {
     clearTimeout(timer);
     for (const session of this.sessions) session.destroy();
     for (const socket of this.sockets) socket.destroy();
+    this.context.kubeletClient?.close();
   }
 
   /**
@@ -219,7 +226,7 @@ export class ApiServer {
       if (!user && !UNAUTHENTICATED_PATHS.has(url.pathname)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       if (user) await this.authorize(user, info);
       // From here a resource request has a user: no resource path is open to anonymous.
-      if (info.isResourceRequest && info.verb === 'watch') {
+      if (info.isResourceRequest && (info.verb === 'watch' || LONG_RUNNING_SUBRESOURCES.has(info.subresource))) {
         await handleResource(this.context, req, res, info, url.searchParams, user!);
         return;
       }

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
-import { ensureClusterPki, writeKubeconfig } from '../apiserver/pki/index.js';
+import { ensureClusterPkiOffThread, writeKubeconfig } from '../apiserver/pki/index.js';
 import { loadTokenFile, type UserInfo } from '../apiserver/authn.js';
 // The transport module alone: the client index would load the whole library (and the YAML parser).
 import { InProcessTransport, createInProcessIdentity } from '../client/in-process-transport.js';
@@ -61,11 +61,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   step(`data directory ${dataDir}`);
 
   const serviceCidr = parseCidr(options.serviceCidr);
-  const pki = await ensureClusterPki(dataDir, { extraSans: options.tlsSan, serviceIp: firstServiceIp(serviceCidr) });
-  step(pki.changes.length ? `certificates: ${pki.changes.map((c) => `${c.item} ${c.action}`).join(', ')}` : 'certificates reused');
-
+  // At first start the certificates are made by a child process (ensure-off-thread.ts);
+  // the datastore opens meanwhile.
+  const pkiReady = ensureClusterPkiOffThread(dataDir, { extraSans: options.tlsSan, serviceIp: firstServiceIp(serviceCidr) });
   const datastore = options.datastore ?? `sqlite://${join(dataDir, 'state.db')}`;
-  const storage = await openBackend(datastore, { logger: createLogger('storage') });
+  const storage = await openBackend(datastore, { logger: createLogger('storage') }).catch(async (err: unknown) => {
+    await pkiReady.catch(() => undefined);
+    throw err;
+  });
+  const pki = await pkiReady.catch(async (err: unknown) => {
+    await storage.close();
+    throw err;
+  });
+  step(pki.changes.length ? `certificates: ${pki.changes.map((c) => `${c.item} ${c.action}`).join(', ')}` : 'certificates reused');
   step(`datastore ${datastore} at revision ${await storage.currentRevision()}`);
 
   const tokens = options.tokenFile ? loadTokenFile(options.tokenFile) : new Map<string, UserInfo>();
@@ -80,6 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     serviceCidr: options.serviceCidr,
     // Service-account tokens signed with the persisted key stay valid across restarts.
     serviceAccountKeys: { privateKeyPem: pki.serviceAccountKeyPem, publicKeysPem: pki.serviceAccountPublicKeyPem },
+    kubeletClient: { caCertPem: pki.caCertPem, certPem: pki.kubeletClientCertPem, keyPem: pki.kubeletClientKeyPem },
     ...(options.minRequestTimeout !== undefined ? { minRequestTimeoutSeconds: options.minRequestTimeout } : {}),
     logger,
   });

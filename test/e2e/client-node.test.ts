@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { SkiffProcess } from '../support/skiff-server.js';
+import { nodeForEndpoint, startKubeletLogEndpoint } from '../support/kubelet-log-endpoint.js';
 import { waitFor as eventually } from '../support/wait.js';
 
 const NS = 'e2e-client-node';
@@ -143,6 +147,31 @@ describe('@kubernetes/client-node', () => {
       assert.deepEqual(informer.list(NS).map((c) => c.metadata?.name), ['inf-b']);
     } finally {
       await informer.stop();
+    }
+  });
+
+  it('Log streams a pod log (follow, tailLines) from the kubelet endpoint', async () => {
+    const tls = join(server.dataDir, 'tls');
+    const kubelet = await startKubeletLogEndpoint({ ca: { certPem: readFileSync(join(tls, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(tls, 'ca.key'), 'utf8') } });
+    let release = () => {};
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await core.createNode({ body: nodeForEndpoint('cn-log-node', kubelet.port) });
+      await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: 'cn-log' }, spec: { nodeName: 'cn-log-node', containers: [{ name: 'app', image: 'busybox' }] } } });
+      kubelet.set(NS, 'cn-log', 'app', { body: 'a\nb\nc\n', hold, rest: 'd\n' });
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      const ended = new Promise<void>((resolve) => out.once('end', resolve));
+      await new k8s.Log(kc).log(NS, 'cn-log', 'app', out, { follow: true, tailLines: 2 });
+      await eventually('the first lines', () => text === 'b\nc\n');
+      assert.match(kubelet.requests.at(-1)!.query, /^follow=true&tailLines=2$/);
+      release();
+      await ended;
+      assert.equal(text, 'b\nc\nd\n');
+    } finally {
+      release();
+      await kubelet.stop();
     }
   });
 });

@@ -82,6 +82,7 @@ export async function startInProcessCluster(options: InProcessClusterOptions): P
         port: 0,
         advertiseAddress: '127.0.0.1',
         serviceCidr: '10.43.0.0/16',
+        kubeletClient: { caCertPem: pki.caCertPem, certPem: pki.kubeletClientCertPem, keyPem: pki.kubeletClientKeyPem },
         logger: silentLogger,
       });
       await server.start();

@@ -4,6 +4,7 @@ import type { Authenticator } from '../authn.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import type { ServiceAccountTokens } from '../serviceaccount/tokens.js';
 import type { ComponentProbe } from './component-statuses.js';
+import type { KubeletClient } from './pod-log.js';
 
 export interface ResourceContext {
   registry: Registry;
@@ -20,4 +21,6 @@ export interface ResourceContext {
   serviceAccountTokens: ServiceAccountTokens;
   /** A watch without timeoutSeconds lasts a random time in [this, 2×this) seconds. */
   minRequestTimeoutSeconds: number;
+  /** Calls kubelets for pods/log; without it pods/log answers 500. */
+  kubeletClient?: KubeletClient;
 }

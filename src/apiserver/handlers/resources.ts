@@ -26,6 +26,7 @@ import { answerReview } from './reviews.js';
 import { requestToken } from './token-request.js';
 import { evictPod } from './eviction.js';
 import { bindPod } from './binding.js';
+import { servePodLog } from './pod-log.js';
 import { defaultManager } from '../registry/field-manager.js';
 import type { WriteOptions } from '../registry/generic-store.js';
 import { goParseBoolTrue } from '../../api/go-semantics.js';
@@ -67,6 +68,7 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   }
   switch (info.verb) {
     case 'get':
+      if (sub === 'log' && served.info.group === '' && served.info.kind === 'Pod') return servePodLog(ctx, res, namespace, info.name, query);
       return sub === 'scale' ? respondObject(ctx, req, res, served, 200, getScale(served, await served.store.get(namespace, info.name)), query, false) : respondObject(ctx, req, res, served, 200, await served.store.get(namespace, info.name), query);
     case 'list':
       return list(ctx, req, res, served, namespace, query);

@@ -40,19 +40,20 @@ test('first run creates a CA, serving and admin certificates and service-account
 
   assert.deepEqual(
     (await readdir(files.dir)).sort(),
-    ['admin.crt', 'admin.key', 'ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'serving.crt', 'serving.key'],
+    ['admin.crt', 'admin.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key', 'ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'serving.crt', 'serving.key'],
   );
   assert.equal(await mode(files.dir), 0o700);
-  for (const key of [files.caKey, files.servingKey, files.adminKey, files.serviceAccountKey]) {
+  for (const key of [files.caKey, files.servingKey, files.adminKey, files.kubeletClientKey, files.serviceAccountKey]) {
     assert.equal(await mode(key), 0o600, key);
     assert.match(await readFile(key, 'utf8'), /^-----BEGIN PRIVATE KEY-----\n/, key);
   }
-  for (const cert of [files.caCert, files.servingCert, files.adminCert, files.serviceAccountPublicKey]) {
+  for (const cert of [files.caCert, files.servingCert, files.adminCert, files.kubeletClientCert, files.serviceAccountPublicKey]) {
     assert.equal(await mode(cert), 0o644, cert);
   }
   assert.deepEqual(pki.changes.map((c) => `${c.item}:${c.action}`).sort(), [
     'admin:created',
     'ca:created',
+    'kubelet-client:created',
     'service-account:created',
     'serving:created',
   ]);
@@ -104,6 +105,13 @@ test('first run creates a CA, serving and admin certificates and service-account
   assert.ok(admin.checkPrivateKey(createPrivateKey(pki.adminKeyPem)));
   assert.equal(admin.subject, 'CN=admin\nO=system:masters');
   assert.deepEqual(admin.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+
+  // kubeadm's apiserver-kubelet-client: what the API server presents to kubelets.
+  const kubeletClient = new X509Certificate(pki.kubeletClientCertPem);
+  assert.ok(kubeletClient.checkIssued(ca) && kubeletClient.verify(ca.publicKey), 'CA issued the kubelet-client cert');
+  assert.ok(kubeletClient.checkPrivateKey(createPrivateKey(pki.kubeletClientKeyPem)));
+  assert.equal(kubeletClient.subject, 'CN=kube-apiserver-kubelet-client\nO=system:masters');
+  assert.deepEqual(kubeletClient.keyUsage, ['1.3.6.1.5.5.7.3.2']);
 
   const saKey = createPrivateKey(pki.serviceAccountKeyPem);
   assert.ok(createPublicKey(pki.serviceAccountPublicKeyPem).equals(createPublicKey(saKey)));
@@ -168,7 +176,7 @@ test('leaf certificates are reissued within 30 days of expiry, the CA is kept', 
 
   assert.deepEqual((await ensureClusterPki(dir, opts({ now: at(300) }))).changes, []);
   const later = await ensureClusterPki(dir, opts({ now: at(340) }));
-  assert.deepEqual(later.changes.map((c) => `${c.item}:${c.action}`).sort(), ['admin:reissued', 'serving:reissued']);
+  assert.deepEqual(later.changes.map((c) => `${c.item}:${c.action}`).sort(), ['admin:reissued', 'kubelet-client:reissued', 'serving:reissued']);
   assert.equal(later.caCertPem, first.caCertPem);
   assert.equal(later.serviceAccountKeyPem, first.serviceAccountKeyPem);
   const renewed = certificateValidity(new X509Certificate(later.servingCertPem));

@@ -1,7 +1,8 @@
 /**
  * The API server's PKI under `<dataDir>/tls/`: created on first start, reused on every
  * later one. Decides what to (re)issue — the serving cert when a wanted SAN is missing
- * or expiry is near, the admin client cert when expiry is near, never the CA — and
+ * or expiry is near, the admin and kubelet-client certs when expiry is near, never the
+ * CA — and
  * hands back the PEMs plus client-certificate verification bound to this CA. The
  * reuse path needs only node:crypto, so a normal start stays fast; @peculiar/x509 is
  * loaded only when something is actually issued.
@@ -41,6 +42,13 @@ import {
 export const ADMIN_USER = 'admin';
 export const ADMIN_GROUP = 'system:masters';
 export const SERVING_COMMON_NAME = 'kube-apiserver';
+/**
+ * Who the API server is when it calls a kubelet (logs, exec, port-forward): kubeadm's
+ * apiserver-kubelet-client. In system:masters (kubeadm before 1.29 did the same) so the
+ * kubelet's authorization check passes without any RBAC binding.
+ */
+export const KUBELET_CLIENT_COMMON_NAME = 'kube-apiserver-kubelet-client';
+export const KUBELET_CLIENT_GROUP = 'system:masters';
 /** Leaf certificates are reissued this long before they expire (upstream kubeadm uses the same margin idea). */
 export const RENEW_BEFORE_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -63,13 +71,15 @@ export interface PkiFiles {
   servingKey: string;
   adminCert: string;
   adminKey: string;
+  kubeletClientCert: string;
+  kubeletClientKey: string;
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
 }
 
 /** Something ensureClusterPki wrote, and why — for the server to log. */
 export interface PkiChange {
-  item: 'ca' | 'serving' | 'admin' | 'service-account';
+  item: 'ca' | 'serving' | 'admin' | 'kubelet-client' | 'service-account';
   action: 'created' | 'reissued';
   reason: string;
 }
@@ -81,6 +91,9 @@ export interface ClusterPki {
   readonly servingKeyPem: string;
   readonly adminCertPem: string;
   readonly adminKeyPem: string;
+  /** The client certificate the API server presents to kubelets, and its key. */
+  readonly kubeletClientCertPem: string;
+  readonly kubeletClientKeyPem: string;
   /** PKCS#8 PEM of the key that signs service-account tokens. */
   readonly serviceAccountKeyPem: string;
   /** SPKI PEM bundle of the keys that verify service-account tokens (contains the signing key's). */
@@ -104,6 +117,8 @@ export function pkiFiles(dataDir: string): PkiFiles {
     servingKey: join(dir, 'serving.key'),
     adminCert: join(dir, 'admin.crt'),
     adminKey: join(dir, 'admin.key'),
+    kubeletClientCert: join(dir, 'apiserver-kubelet-client.crt'),
+    kubeletClientKey: join(dir, 'apiserver-kubelet-client.key'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPublicKey: join(dir, 'sa.pub'),
   };
@@ -125,7 +140,7 @@ export async function ensureClusterPki(dataDir: string, opts: ClusterPkiOptions 
   const { ca, created } = await loadOrCreateCa({ cert: files.caCert, key: files.caKey }, now);
   if (created) changes.push({ item: 'ca', action: 'created', reason: 'no CA in the data dir' });
 
-  const [serving, admin, serviceAccount] = await Promise.all([
+  const [serving, admin, kubeletClient, serviceAccount] = await Promise.all([
     ensureLeaf(ca, now, changes, {
       item: 'serving',
       certFile: files.servingCert,
@@ -138,7 +153,14 @@ export async function ensureClusterPki(dataDir: string, opts: ClusterPkiOptions 
       certFile: files.adminCert,
       keyFile: files.adminKey,
       profile: { usage: 'client', commonName: ADMIN_USER, organizations: [ADMIN_GROUP] },
-      problem: (cert) => adminCertProblem(ca, cert, now),
+      problem: (cert) => clientCertProblem(ca, cert, now, ADMIN_USER, ADMIN_GROUP),
+    }),
+    ensureLeaf(ca, now, changes, {
+      item: 'kubelet-client',
+      certFile: files.kubeletClientCert,
+      keyFile: files.kubeletClientKey,
+      profile: { usage: 'client', commonName: KUBELET_CLIENT_COMMON_NAME, organizations: [KUBELET_CLIENT_GROUP] },
+      problem: (cert) => clientCertProblem(ca, cert, now, KUBELET_CLIENT_COMMON_NAME, KUBELET_CLIENT_GROUP),
     }),
     ensureServiceAccountKeys(files, changes),
   ]);
@@ -150,6 +172,8 @@ export async function ensureClusterPki(dataDir: string, opts: ClusterPkiOptions 
     servingKeyPem: serving.keyPem,
     adminCertPem: admin.certPem,
     adminKeyPem: admin.keyPem,
+    kubeletClientCertPem: kubeletClient.certPem,
+    kubeletClientKeyPem: kubeletClient.keyPem,
     serviceAccountKeyPem: serviceAccount.keyPem,
     serviceAccountPublicKeyPem: serviceAccount.publicKeyPem,
     servingSans: wantedSans,
@@ -163,7 +187,7 @@ export async function ensureClusterPki(dataDir: string, opts: ClusterPkiOptions 
 }
 
 interface LeafSpec {
-  item: 'serving' | 'admin';
+  item: 'serving' | 'admin' | 'kubelet-client';
   certFile: string;
   keyFile: string;
   profile: LeafProfile;
@@ -215,10 +239,10 @@ function servingCertProblem(cert: X509Certificate, wanted: SubjectAltNames): str
   return missing.length > 0 ? `missing SANs ${missing.join(', ')}` : undefined;
 }
 
-function adminCertProblem(ca: ClusterCa, cert: X509Certificate, now: Date): string | undefined {
+function clientCertProblem(ca: ClusterCa, cert: X509Certificate, now: Date, user: string, group: string): string | undefined {
   const identity = verifyClientCertificate(ca.cert, cert, now);
-  const ok = identity?.user === ADMIN_USER && identity.groups.includes(ADMIN_GROUP);
-  return ok ? undefined : `does not authenticate as ${ADMIN_USER} in ${ADMIN_GROUP}`;
+  const ok = identity?.user === user && identity.groups.includes(group);
+  return ok ? undefined : `does not authenticate as ${user} in ${group}`;
 }
 
 /**
