@@ -3,7 +3,8 @@
  * the PersistentVolume binder, the PVC and PV protection controllers and the local-path
  * provisioner, with the node simulator providing nodes and running pods. The scheduler's
  * part (the selected-node annotation on WaitForFirstConsumer claims) is played by the
- * test. Covers static binding (smallest fit; class, volume mode, selector, access modes
+ * test, and so is the local-path helper pods' (each succeeds as soon as it exists;
+ * controllers-local-path.test.ts looks at them closely). Covers static binding (smallest fit; class, volume mode, selector, access modes
  * and pre-binding respected), Retain and Delete reclaiming, delayed binding with
  * provisioning, finalizers held while in use, and the default StorageClass.
  */
@@ -39,11 +40,13 @@ let informers: InformerFactory;
 let sim: NodeSimulator;
 const controllers: RunningController[] = [];
 let provisioner: RunningController;
+let helperPods: InformerFactory;
 
 before(async () => {
   cluster = await startInProcessCluster({ label: 'test-volume' });
   client = cluster.client;
-  sim = await NodeSimulator.start({ client, nodes: 2 });
+  sim = await NodeSimulator.start({ client, nodes: 2, autoReady: (p) => !isHelper(p) });
+  helperPods = completeHelperPods();
   informers = new InformerFactory(client, { logger: silentLogger });
   const ctx = { client, informers, logger: silentLogger };
   provisioner = startLocalPathProvisioner({ ...ctx, baseDir: BASE_DIR });
@@ -55,11 +58,25 @@ before(async () => {
 after(async () => {
   for (const c of controllers) await c.stop();
   await sim?.stop();
+  await helperPods?.stop();
   await informers?.stop();
   await cluster?.stop();
 });
 
 // ---- helpers ----
+
+const isHelper = (p: Pod) => !!p.metadata?.name?.startsWith('helper-pod-');
+
+/** Plays the local-path helper pods' part: each one succeeds as soon as it is created. */
+function completeHelperPods(): InformerFactory {
+  const factory = new InformerFactory(client, { logger: silentLogger, namespace: 'kube-system' });
+  factory.informerFor<Pod>(RESOURCE_TYPES.pods).addEventHandler({
+    // A helper removed before this lands is fine: the provisioner has moved on.
+    onAdd: (p) => void (isHelper(p) && sim.markSucceeded('kube-system', p.metadata!.name!).catch(() => {})),
+  });
+  factory.start();
+  return factory;
+}
 
 function pv(name: string, storage: string, extra: { class?: string; modes?: string[]; mode?: 'Filesystem' | 'Block'; labels?: Record<string, string>; reclaim?: string; claimRef?: { namespace: string; name: string } } = {}): PersistentVolume {
   return {

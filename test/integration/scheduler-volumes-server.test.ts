@@ -2,7 +2,8 @@
  * VolumeBinding with the real PV binder and local-path provisioner of `skiff server`: a
  * pod with a claim of the default `local-path` class (WaitForFirstConsumer) is placed,
  * the claim gets the scheduler's selected-node, the provisioner makes a volume pinned to
- * that node, the binder binds it, and only then is the pod bound — to that node.
+ * that node (once its helper pod there, completed by the test in place of a kubelet, has
+ * succeeded), the binder binds it, and only then is the pod bound — to that node.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
@@ -38,6 +39,16 @@ async function createNode(name: string): Promise<void> {
   }
 }
 
+/** Plays the kubelet for the provisioner's create helper pod: it succeeds on its node. */
+async function completeCreateHelper(): Promise<Pod> {
+  const helper = await waitFor('the create helper pod', async () => {
+    const list = await client.list<Pod>(RESOURCE_TYPES.pods, { namespace: 'kube-system' });
+    return list.items.find((p) => p.metadata?.name?.startsWith('helper-pod-create-'));
+  });
+  await client.updateStatus<Pod>(RESOURCE_TYPES.pods, { ...helper, status: { phase: 'Succeeded' } });
+  return helper;
+}
+
 it('provisions a local-path claim on the node the scheduler picks and binds the pod there', async () => {
   await createNode('lp-a');
   await createNode('lp-b');
@@ -53,6 +64,7 @@ it('provisions a local-path claim on the node the scheduler picks and binds the 
     metadata: { name: 'app', namespace: 'default' },
     spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] },
   });
+  const helper = await completeCreateHelper();
   const node = await waitFor('pod bound', async () => (await client.get<Pod>(RESOURCE_TYPES.pods, 'app', { namespace: 'default' })).spec?.nodeName);
   const claim = await client.get<PersistentVolumeClaim>(RESOURCE_TYPES.persistentvolumeclaims, 'data', { namespace: 'default' });
   assert.equal(claim.metadata?.annotations?.['volume.kubernetes.io/selected-node'], node);
@@ -61,4 +73,6 @@ it('provisions a local-path claim on the node the scheduler picks and binds the 
   assert.equal(pv.spec?.claimRef?.name, 'data');
   const pinned = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.[0]?.values;
   assert.deepEqual(pinned, [node]);
+  assert.equal(helper.spec?.nodeName, node, 'the directory was made on that node');
+  assert.equal(helper.metadata?.name, `helper-pod-create-${pv.metadata?.name}`);
 });

@@ -3,15 +3,14 @@
  * sig-storage-lib-external-provisioner), as pure functions: its default StorageClass,
  * which claims it provisions, the PersistentVolume it makes for one (a hostPath
  * directory `<base>/pvc-<uid>_<namespace>_<name>` on the node the scheduler picked,
- * pinned there by node affinity), and which volumes it deletes.
- *
- * Upstream runs a helper pod to create the directory before it returns the volume; here
- * the volume says hostPath type DirectoryOrCreate and the node agent makes it when a pod
- * mounts it, so the provisioner only writes API objects.
+ * pinned there by node affinity), which volumes it deletes, and the short-lived helper
+ * pods, pinned to the volume's node, that create the directory before the volume exists
+ * and remove it before a released volume is deleted.
  */
 import { posix } from 'node:path';
-import type { Node, PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
+import { toValue } from '../../../api/quantity.js';
 import { claimReference } from '../binding.js';
 import {
   ANN_BETA_STORAGE_PROVISIONER,
@@ -20,6 +19,8 @@ import {
   ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   claimClass,
+  requestedStorage,
+  volumeCapacity,
 } from '../volume-util.js';
 
 export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
@@ -102,3 +103,130 @@ export function shouldDelete(volume: PersistentVolume, provisioner: string): boo
   if (volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return false;
   return volume.metadata?.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === provisioner;
 }
+
+// ---- helper pods ----
+
+/** Where k3s runs the provisioner, and so its helper pods. */
+export const DEFAULT_HELPER_NAMESPACE = 'kube-system';
+/** The helper image k3s 1.32 configures in its local-path-config helperPod.yaml. */
+export const DEFAULT_HELPER_IMAGE = 'rancher/mirrored-library-busybox:1.36.1';
+/** Upstream's default cmdTimeoutSeconds: how long a helper pod may take to succeed. */
+export const DEFAULT_HELPER_TIMEOUT_SECONDS = 120;
+/** Upstream cuts helper pod names at this length (HelperPodNameMaxLength). */
+export const HELPER_POD_NAME_MAX_LENGTH = 128;
+/** Upstream's default setup and teardown scripts (the local-path-config ConfigMap). */
+export const DEFAULT_SETUP_SCRIPT = 'set -eu\nmkdir -m 0777 -p "$VOL_DIR"\n';
+export const DEFAULT_TEARDOWN_SCRIPT = 'set -eu\nrm -rf "$VOL_DIR"\n';
+
+export type HelperAction = 'create' | 'delete';
+
+/** `helper-pod-<action>-<pv>`, as upstream names them from its helper-pod template. */
+export function helperPodName(action: HelperAction, volumeName: string): string {
+  return `helper-pod-${action}-${volumeName}`.slice(0, HELPER_POD_NAME_MAX_LENGTH);
+}
+
+export interface HelperPodSpec {
+  action: HelperAction;
+  volumeName: string;
+  /** The volume's directory on the node (absolute). */
+  path: string;
+  node: string;
+  namespace: string;
+  image: string;
+  /** The shell script run with VOL_DIR, VOL_MODE and VOL_SIZE_BYTES set. */
+  script: string;
+  volumeMode: string;
+  sizeBytes: bigint;
+  priorityClassName?: string | undefined;
+}
+
+/**
+ * The helper pod for one volume (upstream createHelperPod): pinned to the node by
+ * nodeName so no scheduler is involved, never restarted, tolerating every taint as the
+ * version k3s 1.32 bundles does, with the volume's parent directory mounted at the same
+ * path (DirectoryOrCreate) so VOL_DIR means the same inside and outside. The script runs
+ * inline under `sh -c` instead of from a mounted ConfigMap: Skiff ships no local-path-config.
+ * Throws with upstream's wording when the path cannot be split into parent and volume.
+ */
+export function helperPod(spec: HelperPodSpec): Pod {
+  const fail = (message: string): never => {
+    throw new Error(`failed to ${spec.action} volume ${spec.volumeName}: ${message}`);
+  };
+  if (!spec.volumeName || !spec.path || !spec.node) fail('invalid empty name or path or node');
+  if (!posix.isAbsolute(spec.path)) fail(`volume path ${spec.path} is not absolute`);
+  const path = posix.normalize(spec.path).replace(/\/+$/, '');
+  const parentDir = posix.dirname(path);
+  const volumeDir = posix.basename(path);
+  if (!path || parentDir === '/' || !volumeDir) fail(`invalid path ${spec.action} for ${spec.path}: cannot find parent dir or volume dir or parent dir is relative`);
+  const size = spec.sizeBytes.toString();
+  const pod: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: helperPodName(spec.action, spec.volumeName), namespace: spec.namespace },
+    spec: {
+      nodeName: spec.node,
+      restartPolicy: 'Never',
+      tolerations: [{ operator: 'Exists' }],
+      containers: [
+        {
+          name: 'helper-pod',
+          image: spec.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['/bin/sh', '-c', spec.script],
+          env: [
+            { name: 'VOL_DIR', value: posix.join(parentDir, volumeDir) },
+            { name: 'VOL_MODE', value: spec.volumeMode },
+            { name: 'VOL_SIZE_BYTES', value: size },
+          ],
+          volumeMounts: [{ name: 'data', mountPath: parentDir }],
+        },
+      ],
+      volumes: [{ name: 'data', hostPath: { path: parentDir, type: 'DirectoryOrCreate' } }],
+    },
+  };
+  if (spec.priorityClassName) pod.spec!.priorityClassName = spec.priorityClassName;
+  return pod;
+}
+
+/** What the create helper needs from a claim: its requested size in bytes, as upstream's storage.Value(). */
+export const claimSizeBytes = (claim: PersistentVolumeClaim): bigint => toValue(requestedStorage(claim));
+export const volumeSizeBytes = (volume: PersistentVolume): bigint => toValue(volumeCapacity(volume));
+
+/**
+ * The directory and node of a volume this provisioner made (upstream getPathAndNodeForPV):
+ * the node is the single value of the hostname node-affinity term. An error string otherwise.
+ */
+export function volumePathAndNode(volume: PersistentVolume): { path: string; node: string } | { error: string } {
+  const path = volume.spec?.hostPath?.path ?? volume.spec?.local?.path;
+  if (!path) return { error: 'no path set' };
+  const required = volume.spec?.nodeAffinity?.required;
+  if (!volume.spec?.nodeAffinity) return { error: 'no NodeAffinity set' };
+  if (!required) return { error: 'no NodeAffinity.Required set' };
+  for (const term of required.nodeSelectorTerms ?? []) {
+    for (const expr of term.matchExpressions ?? []) {
+      if (expr.key !== HOSTNAME_LABEL || expr.operator !== 'In') continue;
+      if ((expr.values ?? []).length !== 1) return { error: 'multiple values for the node affinity' };
+      return { path, node: expr.values![0]! };
+    }
+  }
+  return { error: 'cannot find affinited node' };
+}
+
+/** Where a helper pod stands: still to wait for, done, or failed (and why). */
+export type HelperOutcome = { state: 'running' } | { state: 'succeeded' } | { state: 'failed'; reason: string };
+
+/**
+ * Upstream only ever waits for Succeeded, so a failed helper costs the whole timeout
+ * there; with restartPolicy Never a Failed pod cannot recover, so it is a failure at once.
+ */
+export function helperOutcome(pod: Pod): HelperOutcome {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded') return { state: 'succeeded' };
+  if (phase !== 'Failed') return { state: 'running' };
+  const terminated = pod.status?.containerStatuses?.find((c) => c.state?.terminated)?.state?.terminated;
+  const detail = terminated ? ` (exit code ${terminated.exitCode}${terminated.reason ? `, ${terminated.reason}` : ''})` : pod.status?.reason ? ` (${pod.status.reason})` : '';
+  return { state: 'failed', reason: `helper pod ${pod.metadata?.name ?? ''} failed${detail}` };
+}
+
+/** Upstream's timeout message, which says "create" for both actions. */
+export const helperTimeoutMessage = (seconds: number): string => `create process timeout after ${seconds} seconds`;
