@@ -18,6 +18,8 @@ export type { CoreEvent, ObjectReference };
 
 export type EventType = 'Normal' | 'Warning';
 
+const DROP_LOG_INTERVAL_MS = 10_000;
+
 export interface EventSource {
   component: string;
   host?: string;
@@ -55,6 +57,8 @@ export class EventRecorder {
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
   private lastNanos = 0n;
+  private dropped = 0;
+  private lastDropLog = -Infinity;
 
   constructor(
     private readonly client: Client,
@@ -77,7 +81,14 @@ export class EventRecorder {
       return;
     }
     if (this.queued >= this.maxQueued) {
-      this.logger.warn({ reason }, 'event backlog full; dropped');
+      // A burst drops many at once: say so once per interval, with the count.
+      this.dropped++;
+      const now = this.clock.now();
+      if (now - this.lastDropLog >= DROP_LOG_INTERVAL_MS) {
+        this.logger.warn({ reason, dropped: this.dropped }, 'event backlog full; dropped');
+        this.dropped = 0;
+        this.lastDropLog = now;
+      }
       return;
     }
     const event = this.makeEvent(referenceTo(obj), type, reason, message);

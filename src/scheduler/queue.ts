@@ -39,7 +39,14 @@ const BACKOFF_FLUSH_MS = 1_000;
 const UNSCHEDULABLE_FLUSH_MS = 30_000;
 
 const priority = (p: Pod) => p.spec?.priority ?? 0;
-const created = (p: Pod) => Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
+// The active heap compares on every push and pop: parse each pod's creationTimestamp once
+// (pods from the informer are never mutated, so the object identifies the version).
+const createdMs = new WeakMap<Pod, number>();
+const created = (p: Pod) => {
+  let ms = createdMs.get(p);
+  if (ms === undefined) createdMs.set(p, (ms = Date.parse(p.metadata?.creationTimestamp ?? '') || 0));
+  return ms;
+};
 
 /** Whether a pod update changed anything the scheduler looks at (not status or bookkeeping). */
 export function podSpecChanged(a: Pod, b: Pod): boolean {

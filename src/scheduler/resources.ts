@@ -22,10 +22,23 @@ export type ResourceList = Map<string, number>;
 
 type QuantityMap = { readonly [name: string]: string | number } | undefined;
 
+// Pods of one workload repeat the same few quantities ("100m", "500Mi"), and every pod is
+// measured several times (queue, cycle, cache): parse each text once. Bounded by clearing.
+const AMOUNT_CACHE_LIMIT = 4096;
+const cpuAmounts = new Map<string, number>();
+const otherAmounts = new Map<string, number>();
+
 function amount(name: string, value: string | number): number {
-  const q = tryParseQuantity(String(value));
-  if (!q) return 0;
-  return name === CPU ? toMilliNumber(q) : Math.ceil(toApproximateNumber(q));
+  const text = String(value);
+  const cache = name === CPU ? cpuAmounts : otherAmounts;
+  let n = cache.get(text);
+  if (n === undefined) {
+    const q = tryParseQuantity(text);
+    n = !q ? 0 : name === CPU ? toMilliNumber(q) : Math.ceil(toApproximateNumber(q));
+    if (cache.size >= AMOUNT_CACHE_LIMIT) cache.clear();
+    cache.set(text, n);
+  }
+  return n;
 }
 
 export function parseResourceList(list: QuantityMap): ResourceList {

@@ -182,4 +182,38 @@ describe('pods/binding and bindings', () => {
     const mismatch = await api.request<Obj>('POST', `${PODS}/old-style/binding`, binding('someone-else', 'node-c'));
     assert.equal(mismatch.status, 400);
   });
+
+  it('writes at the storage layer as upstream: no managedFields entry for the binding, the rest kept', async () => {
+    const created = await api.request<Obj>('POST', `${PODS}?fieldManager=creator`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'untracked', annotations: { keep: 'me' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    assert.equal(created.status, 201, created.text);
+    const before = created.body['metadata'].managedFields;
+    const res = await api.request<Obj>('POST', `${PODS}/untracked/binding?fieldManager=kube-scheduler`, { ...binding('untracked', 'node-d'), metadata: { name: 'untracked', annotations: { added: 'by-binding' } } });
+    assert.equal(res.status, 201, res.text);
+    const bound = (await api.request<Obj>('GET', `${PODS}/untracked`)).body;
+    assert.deepEqual(bound['metadata'].managedFields, before);
+    assert.deepEqual(bound['metadata'].annotations, { keep: 'me', added: 'by-binding' });
+    assert.equal(bound['metadata'].uid, created.body['metadata'].uid);
+    assert.ok(Number(bound['metadata'].resourceVersion) > Number(created.body['metadata'].resourceVersion));
+  });
+
+  it('honours uid and resourceVersion preconditions, dryRun, and refuses a missing pod', async () => {
+    const res = await api.request<Obj>('POST', PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bind-guarded' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    assert.equal(res.status, 201, res.text);
+    const created = res.body;
+    const meta = created['metadata'];
+    const wrongUid = await api.request<Obj>('POST', `${PODS}/bind-guarded/binding`, { ...binding('bind-guarded', 'n'), metadata: { name: 'bind-guarded', uid: 'not-the-uid' } });
+    assert.equal(wrongUid.status, 409, wrongUid.text);
+    assert.match(wrongUid.body['message'], /Precondition failed: UID in precondition: not-the-uid/);
+    const stale = await api.request<Obj>('POST', `${PODS}/bind-guarded/binding`, { ...binding('bind-guarded', 'n'), metadata: { name: 'bind-guarded', resourceVersion: String(Number(meta.resourceVersion) - 1) } });
+    assert.equal(stale.status, 409, stale.text);
+    const dry = await api.request<Obj>('POST', `${PODS}/bind-guarded/binding?dryRun=All`, binding('bind-guarded', 'n'));
+    assert.equal(dry.status, 201, dry.text);
+    const still = (await api.request<Obj>('GET', `${PODS}/bind-guarded`)).body;
+    assert.equal(still['spec'].nodeName, undefined);
+    assert.equal(still['metadata'].resourceVersion, meta.resourceVersion);
+    const ok = await api.request<Obj>('POST', `${PODS}/bind-guarded/binding`, { ...binding('bind-guarded', 'n'), metadata: { name: 'bind-guarded', uid: meta.uid, resourceVersion: meta.resourceVersion } });
+    assert.equal(ok.status, 201, ok.text);
+    const missing = await api.request<Obj>('POST', `${PODS}/no-such-pod/binding`, binding('no-such-pod', 'n'));
+    assert.equal(missing.status, 404, missing.text);
+  });
 });

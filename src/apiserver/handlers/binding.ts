@@ -30,10 +30,11 @@ export async function bindPod(ctx: ResourceContext, res: Response, namespace: st
   const refused = (why: string) => conflict({ group: '', resource: 'pods/binding', name: podName }, why);
   const preUid = body.metadata?.uid;
   const preVersion = body.metadata?.resourceVersion;
-  const options = { dryRun, withStatus: true };
   const now = rfc3339(ctx.now());
-  // One write: nodeName and the PodScheduled condition together.
-  await pods.guaranteedUpdate(namespace, podName, '', options, preVersion, (current) => {
+  // One write at the storage layer, as upstream's BindingREST: nodeName and the
+  // PodScheduled condition together, with no pod update strategy or field manager (so no
+  // managedFields entry for spec.nodeName, as on an upstream cluster).
+  await pods.storageUpdate(namespace, podName, preVersion, dryRun, (current) => {
     if (preUid && current.metadata.uid !== preUid) throw refused(`Precondition failed: UID in precondition: ${preUid}, UID in object meta: ${current.metadata.uid ?? ''}`);
     if (current.metadata.deletionTimestamp) throw refused(`pod ${podName} is being deleted, cannot be assigned to a host`);
     const spec = (current['spec'] ?? {}) as { nodeName?: string; schedulingGates?: unknown[] };
@@ -49,7 +50,8 @@ export async function bindPod(ctx: ResourceContext, res: Response, namespace: st
     if (i >= 0) conditions[i] = condition;
     else conditions.push(condition);
     status['conditions'] = conditions;
-    return { ...current, status } as KubeObject;
+    current['status'] = status;
+    return current;
   });
   writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -417,6 +417,30 @@ export class GenericStore {
     }
   }
 
+  /**
+   * Read-modify-write at the storage layer alone, as upstream's BindingREST does: no
+   * strategy, validation, field manager or admission — the caller's `mutate` is trusted to
+   * make a valid change (it may throw to refuse). `precondition` pins the resourceVersion;
+   * without one a lost race re-reads and tries again.
+   */
+  async storageUpdate(namespace: string, name: string, precondition: string | undefined, dryRun: boolean, mutate: (current: StoredObject) => StoredObject): Promise<StoredObject> {
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.getKv(namespace, name);
+      const current = this.decode(kv);
+      if (precondition && precondition !== current.metadata.resourceVersion) throw conflict(this.ref(name), OBJECT_MODIFIED);
+      const next = mutate(current);
+      if (dryRun) return next;
+      try {
+        const rev = await this.storage.update(this.key(namespace, name), this.encode(next), kv.modRevision);
+        next.metadata.resourceVersion = String(rev);
+        return next;
+      } catch (err) {
+        if ((isStorageError(err, 'Conflict') || isStorageError(err, 'KeyNotFound')) && !precondition && attempt < MAX_UNCONDITIONAL_RETRIES) continue;
+        throw this.mapWriteError(err, name);
+      }
+    }
+  }
+
   /** System metadata is the server's; the strategy splits spec from status. */
   private prepareUpdate(next: StoredObject, current: StoredObject, subresource: string, withStatus: boolean): void {
     const meta = next.metadata;
