@@ -101,6 +101,50 @@ it('counts pods nominated to a node with at least the pod’s priority as placed
   assert.equal(framework.schedule(pod, snapshot, (n) => (n === 'elsewhere' ? [nominee(10)] : undefined)).kind, 'scheduled');
 });
 
+it('nominated pods count in topology spread and inter-pod anti-affinity (the PreFilter AddPod extension)', () => {
+  const zone = (z: string) => ({ 'topology.kubernetes.io/zone': z });
+  const cache = cacheWith([makeNode('a', { labels: zone('za') }), makeNode('b', { labels: zone('zb') })]);
+  const snapshot = snapshotOf(cache);
+  const framework = new Framework(DEFAULT_PROFILE);
+  const nominatedOnA = (labels: Record<string, string>) => (n: string) => (n === 'a' ? [podInfo(makePod(`nominee-${n}`, { priority: 10 }, labels))] : undefined);
+  const spread = podInfo(
+    makePod('spread', { priority: 10, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] }, { app: 'web' }),
+  );
+  const anti = podInfo(
+    makePod('anti', { priority: 10, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { group: 'g' } } }] } } }),
+  );
+  for (let i = 0; i < 20; i++) {
+    // Zone za already holds a matching nominated pod: another there would make the skew 2.
+    const r = framework.schedule(spread, snapshot, nominatedOnA({ app: 'web' }));
+    assert.equal(r.kind === 'scheduled' && r.node, 'b');
+    const s = framework.schedule(anti, snapshot, nominatedOnA({ group: 'g' }));
+    assert.equal(s.kind === 'scheduled' && s.node, 'b');
+  }
+  // A nominated pod the constraints do not select holds nothing back.
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const r = framework.schedule(spread, snapshot, nominatedOnA({ app: 'other' }));
+    if (r.kind === 'scheduled') seen.add(r.node);
+  }
+  assert.deepEqual([...seen].sort(), ['a', 'b']);
+});
+
+it('preemption removes victims from what PreFilter counted: a victim whose anti-affinity keeps the pod out is evicted', () => {
+  const blocker = makePod('blocker', { priority: 0, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'urgent' } } }] } } });
+  const cache = cacheWith([makeNode('a')], [onNode(blocker, 'a')]);
+  const snapshot = snapshotOf(cache);
+  const framework = new Framework(DEFAULT_PROFILE);
+  const urgent = podInfo(makePod('urgent', { priority: 100 }, { app: 'urgent' }));
+  const result = framework.schedule(urgent, snapshot);
+  assert.equal(result.kind, 'unschedulable');
+  if (result.kind !== 'unschedulable') return;
+  const outcome = preempt(framework, urgent, snapshot, result.diagnosis);
+  assert.equal(outcome.kind, 'preempt');
+  if (outcome.kind !== 'preempt') return;
+  assert.equal(outcome.candidate.node, 'a');
+  assert.deepEqual(outcome.candidate.victims.map((v) => v.key), ['default/blocker']);
+});
+
 it('runs Reserve in order, undoing earlier reservations when one rejects, and PreBind until a rejection', async () => {
   const calls: string[] = [];
   const plugin = (name: string, reject?: 'reserve' | 'preBind') => () => ({

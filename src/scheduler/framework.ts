@@ -52,6 +52,7 @@ interface Weighted {
 export class Framework {
   readonly plugins: Plugin[];
   private readonly preFilters: Plugin[];
+  private readonly podExtenders: Plugin[];
   private readonly filters: Plugin[];
   private readonly scorers: Weighted[];
   private readonly reservers: Plugin[];
@@ -74,6 +75,7 @@ export class Framework {
       if (p.weight && plugin.score) this.scorers.push({ plugin, weight: p.weight });
     }
     this.preFilters = this.plugins.filter((p) => p.preFilter);
+    this.podExtenders = this.plugins.filter((p) => p.addPod || p.removePod);
     this.filters = this.plugins.filter((p) => p.filter);
     this.reservers = this.plugins.filter((p) => p.reserve || p.unreserve);
     this.preBinders = this.plugins.filter((p) => p.preBind);
@@ -107,8 +109,22 @@ export class Framework {
     if (!others?.length) return this.runFilters(state, pod, node);
     const withNominated = new NodeInfo(node.name, node.node);
     for (const p of node.pods.values()) withNominated.addPod(p);
-    for (const p of others) withNominated.addPod(p);
-    return this.runFilters(state, pod, withNominated) ?? this.runFilters(state, pod, node);
+    const stateWith: CycleState = new Map(state);
+    for (const p of others) {
+      withNominated.addPod(p);
+      this.runAddPod(stateWith, pod, p, withNominated);
+    }
+    return this.runFilters(stateWith, pod, withNominated) ?? this.runFilters(state, pod, node);
+  }
+
+  /** The PreFilter extensions: `other` counted as placed on `node` in `state` (a copy). */
+  runAddPod(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void {
+    for (const plugin of this.podExtenders) plugin.addPod?.(state, pod, other, node);
+  }
+
+  /** The PreFilter extensions: `other` counted as gone from `node` in `state` (a copy). */
+  runRemovePod(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void {
+    for (const plugin of this.podExtenders) plugin.removePod?.(state, pod, other, node);
   }
 
   /** Reserve in profile order; on a rejection, what was reserved is undone and the status returned. */

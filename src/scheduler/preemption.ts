@@ -36,12 +36,18 @@ export function selectVictims(framework: Framework, state: CycleState, pod: PodI
   if (lower.length === 0) return undefined;
   const trial = new NodeInfo(node.name, node.node);
   for (const p of node.pods.values()) if (p.priority >= pod.priority) trial.addPod(p);
-  if (framework.runFilters(state, pod, trial)) return undefined;
+  // What PreFilter counted (matching pods per domain) must lose the removed pods too: a
+  // victim's anti-affinity may be what keeps the pod off this node.
+  const trialState: CycleState = new Map(state);
+  for (const p of lower) framework.runRemovePod(trialState, pod, p, trial);
+  if (framework.runFilters(trialState, pod, trial)) return undefined;
   const victims: PodInfo[] = [];
   for (const p of lower) {
     trial.addPod(p);
-    if (framework.runFilters(state, pod, trial)) {
+    framework.runAddPod(trialState, pod, p, trial);
+    if (framework.runFilters(trialState, pod, trial)) {
       trial.removePod(p.key);
+      framework.runRemovePod(trialState, pod, p, trial);
       victims.push(p);
     }
   }

@@ -80,6 +80,14 @@ export interface Plugin {
   readonly events?: readonly ClusterEvent[];
   preFilter?(state: CycleState, pod: PodInfo, snapshot: Snapshot): Status | undefined;
   filter?(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined;
+  /**
+   * PreFilter extensions (upstream AddPod/RemovePod): bring what PreFilter computed up to
+   * date as if `other` were also placed on `node` (nominated pods) or were gone from it
+   * (preemption victims). Called on a copy of the cycle state: replace the entries that
+   * change, never mutate them (the original state is still in use).
+   */
+  addPod?(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void;
+  removePod?(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void;
   preScore?(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot): Status | undefined;
   score?(state: CycleState, pod: PodInfo, node: NodeInfo): number;
   /** Rescales raw scores to 0–100 in place. */

@@ -27,6 +27,9 @@ interface FilterState {
   anti: Map<string, number>;
   /** No pod anywhere matches the affinity terms, and the pod matches them itself. */
   selfAffinityOk: boolean;
+  /** The pod has required affinity terms and matches all of them itself. */
+  matchesOwnAffinity: boolean;
+  namespaceLabels: Snapshot['namespaceLabels'];
 }
 
 interface ScoreState {
@@ -84,13 +87,68 @@ function countIncomingEach(terms: AffinityTerm[], snapshot: Snapshot, out: Map<s
 }
 
 function preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot): undefined {
-  const s: FilterState = { existingAnti: new Map(), existingAntiKeys: new Set(), affinity: new Map(), anti: new Map(), selfAffinityOk: false };
+  const matchesOwnAffinity = pod.requiredAffinity.length > 0 && pod.requiredAffinity.every((t) => termMatches(t, pod, snapshot.namespaceLabels));
+  const s: FilterState = {
+    existingAnti: new Map(),
+    existingAntiKeys: new Set(),
+    affinity: new Map(),
+    anti: new Map(),
+    selfAffinityOk: false,
+    matchesOwnAffinity,
+    namespaceLabels: snapshot.namespaceLabels,
+  };
   countExistingAnti(pod, snapshot, s.existingAnti, s.existingAntiKeys);
   countIncoming(pod.requiredAffinity, snapshot, s.affinity);
   countIncomingEach(pod.requiredAntiAffinity, snapshot, s.anti);
-  s.selfAffinityOk = pod.requiredAffinity.length > 0 && s.affinity.size === 0 && pod.requiredAffinity.every((t) => termMatches(t, pod, snapshot.namespaceLabels));
+  s.selfAffinityOk = matchesOwnAffinity && s.affinity.size === 0;
   state.set(FILTER, s);
   return undefined;
+}
+
+/** Adds `delta` to a domain's count, dropping the entry at zero (an empty map means "no match anywhere"). */
+function shift(map: Map<string, number>, key: string, delta: number): void {
+  const n = (map.get(key) ?? 0) + delta;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+}
+
+/**
+ * Upstream's updateWithPod: the counts as if `other` were added to (delta 1) or removed
+ * from (delta −1) `node`. Copy-on-write: the state object in `state` is replaced.
+ */
+function updateWithPod(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, delta: 1 | -1): void {
+  const s = state.get(FILTER) as FilterState | undefined;
+  if (!s) return;
+  const ns = s.namespaceLabels;
+  const next: FilterState = { ...s };
+  // The other pod's own required anti-affinity, if it selects the incoming pod.
+  for (const t of other.requiredAntiAffinity) {
+    const value = node.labels[t.topologyKey];
+    if (value === undefined || !termMatches(t, pod, ns)) continue;
+    if (next.existingAnti === s.existingAnti) {
+      next.existingAnti = new Map(s.existingAnti);
+      next.existingAntiKeys = new Set(s.existingAntiKeys);
+    }
+    shift(next.existingAnti, pair(t.topologyKey, value), delta);
+    next.existingAntiKeys.add(t.topologyKey);
+  }
+  // The incoming pod's required affinity counts pods matching every term.
+  if (pod.requiredAffinity.length > 0 && pod.requiredAffinity.every((t) => termMatches(t, other, ns))) {
+    next.affinity = new Map(s.affinity);
+    for (const t of pod.requiredAffinity) {
+      const value = node.labels[t.topologyKey];
+      if (value !== undefined) shift(next.affinity, pair(t.topologyKey, value), delta);
+    }
+  }
+  // Its required anti-affinity counts pods per term.
+  for (const t of pod.requiredAntiAffinity) {
+    const value = node.labels[t.topologyKey];
+    if (value === undefined || !termMatches(t, other, ns)) continue;
+    if (next.anti === s.anti) next.anti = new Map(s.anti);
+    shift(next.anti, pair(t.topologyKey, value), delta);
+  }
+  next.selfAffinityOk = s.matchesOwnAffinity && next.affinity.size === 0;
+  state.set(FILTER, next);
 }
 
 function filter(state: CycleState, pod: PodInfo, node: NodeInfo) {
@@ -167,6 +225,8 @@ export function newInterPodAffinity(): Plugin {
     events: ['Pod/Add', 'Pod/Update', 'Pod/Delete', 'Node/Add', 'Node/UpdateLabel'],
     preFilter,
     filter,
+    addPod: (state, pod, other, node) => updateWithPod(state, pod, other, node, 1),
+    removePod: (state, pod, other, node) => updateWithPod(state, pod, other, node, -1),
     preScore,
     score(state, _pod, node) {
       const { scores } = state.get(SCORE) as ScoreState;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { realClock } from '../../../util/clock.js';
-import { EMPTY_LISTERS } from '../../types.js';
+import { EMPTY_LISTERS, type CycleState } from '../../types.js';
+import { podInfo } from '../../pod-info.js';
 import { cacheWith, filterAll, makeNode, makePod, onNode, scoreAll, snapshotOf } from '../../../../test/support/scheduler-fixtures.js';
 import { ERR_CONSTRAINTS, ERR_MISSING_LABEL, defaultSelector, newPodTopologySpread } from './pod-topology-spread.js';
 
@@ -68,4 +69,31 @@ it('system defaults: a pod with no constraints spreads over its Service’s pods
   // Only the workloads that select the pod shape the selector.
   assert.deepEqual(defaultSelector(makePod('x', {}, { app: 'db' }), handle.listers), undefined);
   assert.ok(defaultSelector(web('y'), handle.listers));
+});
+
+it('removePod and addPod update the domain counts on a copy of the cycle state only', () => {
+  const snap = snapshotOf(cacheWith(nodes, existing));
+  const plugin = newPodTopologySpread();
+  const pod = podInfo(makePod('p', { topologySpreadConstraints: [constraint()] }, { app: 'web' }));
+  const state: CycleState = new Map();
+  plugin.preFilter!(state, pod, snap);
+  const a1 = snap.get('a1')!;
+  const b1 = snap.get('b1')!;
+  assert.ok(plugin.filter!(state, pod, a1), 'zone a holds 2, zone b 0: a is over the skew');
+  // Without both placed pods zone a is level with b.
+  const without: CycleState = new Map(state);
+  plugin.removePod!(without, pod, podInfo(existing[0]!), a1);
+  plugin.removePod!(without, pod, podInfo(existing[1]!), snap.get('a2')!);
+  assert.equal(plugin.filter!(without, pod, a1), undefined);
+  assert.ok(plugin.filter!(state, pod, a1), 'the original state is unchanged');
+  // A matching pod added in zone b raises its count (and the minimum) there.
+  const withB: CycleState = new Map(without);
+  plugin.addPod!(withB, pod, podInfo(makePod('n', {}, { app: 'web' })), b1);
+  assert.ok(plugin.filter!(withB, pod, b1));
+  assert.equal(plugin.filter!(withB, pod, a1), undefined);
+  // Other namespaces and unselected pods change nothing.
+  const other: CycleState = new Map(without);
+  plugin.addPod!(other, pod, podInfo(makePod('m', {}, { app: 'web' }, 'elsewhere')), b1);
+  plugin.addPod!(other, pod, podInfo(makePod('o', {}, { app: 'db' })), b1);
+  assert.equal(other.get('PodTopologySpread/filter'), without.get('PodTopologySpread/filter'));
 });

@@ -143,16 +143,47 @@ function preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot) {
   const constraints = constraintsOf(pod.pod, 'DoNotSchedule');
   if (constraints.length === 0) return skip();
   const counts = countDomains(constraints, pod, snapshot.nodes, snapshot, true);
-  const minMatch = constraints.map((c, i) => {
-    const byValue = counts[i]!;
-    if (byValue.size < c.minDomains) return 0;
-    let min = Infinity;
-    for (const n of byValue.values()) if (n < min) min = n;
-    return min === Infinity ? 0 : min;
-  });
+  const minMatch = constraints.map((c, i) => leastMatched(c, counts[i]!));
   const self = constraints.map((c) => (matchLabels(c.selector, pod.labels) ? 1 : 0));
   state.set(FILTER, { constraints, counts, minMatch, self } satisfies FilterState);
   return undefined;
+}
+
+/** The smallest count over the constraint's domains; 0 while fewer than minDomains exist. */
+function leastMatched(c: Constraint, byValue: Map<string, number>): number {
+  if (byValue.size < c.minDomains) return 0;
+  let min = Infinity;
+  for (const n of byValue.values()) if (n < min) min = n;
+  return min === Infinity ? 0 : min;
+}
+
+/**
+ * Upstream's updateWithPod: the counts as if `other` were added to (delta 1) or removed
+ * from (delta −1) `node`, for constraints that select it there. Copy-on-write: the state
+ * object in `state` is replaced.
+ */
+function updateWithPod(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, delta: 1 | -1): void {
+  const s = state.get(FILTER) as FilterState | undefined;
+  if (!s || other.namespace !== pod.namespace || !hasAllKeys(s.constraints, node)) return;
+  const checkAffinity = !!(pod.pod.spec?.nodeSelector || pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
+  let counts = s.counts;
+  let minMatch = s.minMatch;
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i]!;
+    if (!eligible(c, pod, node, checkAffinity) || !matchLabels(c.selector, other.labels)) continue;
+    const value = node.labels[c.topologyKey]!;
+    const current = counts[i]!.get(value);
+    if (current === undefined) continue;
+    if (counts === s.counts) {
+      counts = [...s.counts];
+      minMatch = [...s.minMatch];
+    }
+    const byValue = new Map(counts[i]!);
+    byValue.set(value, Math.max(0, current + delta));
+    counts[i] = byValue;
+    minMatch[i] = leastMatched(c, byValue);
+  }
+  if (counts !== s.counts) state.set(FILTER, { ...s, counts, minMatch } satisfies FilterState);
 }
 
 function filter(state: CycleState, _pod: PodInfo, node: NodeInfo) {
@@ -202,6 +233,8 @@ export function newPodTopologySpread(handle?: FrameworkHandle): Plugin {
     events: ['Pod/Add', 'Pod/Update', 'Pod/Delete', 'Node/Add', 'Node/Delete', 'Node/UpdateLabel', 'Node/UpdateTaint'],
     preFilter,
     filter,
+    addPod: (state, pod, other, node) => updateWithPod(state, pod, other, node, 1),
+    removePod: (state, pod, other, node) => updateWithPod(state, pod, other, node, -1),
     preScore: (state, pod, nodes, snapshot) => preScore(listers, state, pod, nodes, snapshot),
     score(state, _pod, node) {
       const s = state.get(SCORE) as ScoreState;
