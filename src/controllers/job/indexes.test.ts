@@ -5,7 +5,8 @@ import { testPod } from './test-fixtures.js';
 
 describe('indexes', () => {
   it('formats and parses completedIndexes as runs', () => {
-    assert.equal(formatIndexes([5, 0, 2, 1, 7, 8]), '0-2,5,7-8');
+    assert.equal(formatIndexes([5, 0, 2, 1, 7, 8]), '0-2,5,7,8');
+    assert.equal(formatIndexes([3, 4, 5, 6]), '3-6');
     assert.equal(formatIndexes([]), '');
     assert.deepEqual(parseIndexes('0-2,5,7-8', 8), [0, 1, 2, 5, 7]);
     assert.deepEqual(parseIndexes('x,3', 10), [3]);

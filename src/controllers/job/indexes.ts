@@ -35,14 +35,19 @@ export function parseIndexes(text: string | undefined, completions: number): num
   return [...out].sort((a, b) => a - b);
 }
 
-/** Formats indexes as runs: [0,1,2,5] → "0-2,5". */
+/**
+ * Formats indexes as runs: [0,1,2,5,7,8] → "0-2,5,7,8". Only three or more consecutive
+ * indexes become a range; a pair stays two numbers (the batch/v1 status format).
+ */
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    if (i === j) parts.push(`${sorted[i]}`);
+    else if (j === i + 1) parts.push(`${sorted[i]}`, `${sorted[j]}`);
+    else parts.push(`${sorted[i]}-${sorted[j]}`);
     i = j + 1;
   }
   return parts.join(',');

@@ -5,8 +5,10 @@
  * failures, deletes pods when suspended, past activeDeadlineSeconds or failed by
  * backoffLimit or a podFailurePolicy rule, and counts finished pods through
  * status.uncountedTerminatedPods and the batch.kubernetes.io/job-tracking finalizer, so a
- * pod is counted exactly once even if it disappears. A Job ends with SuccessCriteriaMet
- * then Complete, or FailureTarget then Failed once no pod is terminating (1.32).
+ * pod is counted exactly once even if it disappears. Indexed Jobs may budget failures
+ * per index (backoffLimitPerIndex, maxFailedIndexes, FailIndex: per-index.ts) and succeed
+ * early by a successPolicy (success-policy.ts). A Job ends with SuccessCriteriaMet then
+ * Complete, or FailureTarget then Failed once no pod is terminating (1.32).
  */
 import type { Job, JobCondition } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -34,8 +36,9 @@ import { compareForDeletion, controllerRef, isPodActive, isPodReady, slowStartBa
 import { DEFAULT_POD_FAILURE_BACKOFF_MS, MAX_POD_FAILURE_BACKOFF_MS, nextBackoffRecord, remainingBackoffMs, type BackoffRecord } from './backoff.js';
 import { FinalizerExpectations } from './finalizer-expectations.js';
 import { firstPendingIndexes, formatIndexes, surplusIndexedPods, validIndex } from './indexes.js';
-import { activeDeadlineLeftMs, countFinished, countUncounted, isComplete, planTracking, succeededIndexes, terminalCondition, wantActive } from './job-sync.js';
+import { activeDeadlineLeftMs, countFinished, countUncounted, isComplete, planTracking, succeededIndexes, terminalCondition, wantActive, type IndexOutcome } from './job-sync.js';
 import { JOB_TRACKING_FINALIZER, ensureCondition, findCondition, hasTrackingFinalizer, isIndexed, isJobFinished, isPodTerminating, isSuspended, managedElsewhere, newCondition, onlyReplaceFailedPods } from './job-util.js';
+import { calculateFailedIndexes, hasBackoffLimitPerIndex, indexBackoffRemainingMs, podsAwaitingReplacement, replacementAnnotations } from './per-index.js';
 import { podForJob } from './pod-template.js';
 import { settleLimited } from '../../util/settle-limited.js';
 import { applyPodClaims } from '../replicaset/apply-claims.js';
@@ -229,6 +232,9 @@ export function startJobController(options: JobControllerOptions): RunningContro
     active: Pod[];
     succeeded: number;
     succeededIdx: Set<number>;
+    /** With backoffLimitPerIndex: the failed indexes, and per pending index the failed pod its next pod replaces. */
+    failedIdx: Set<number>;
+    awaiting: Map<number, Pod>;
     terminating: number;
     ready: number;
     backoff: BackoffRecord;
@@ -250,6 +256,13 @@ export function startJobController(options: JobControllerOptions): RunningContro
     let victims: Pod[] = [];
     let keep = s.active;
     if (isIndexed(job)) ({ remove: victims, keep } = surplusIndexedPods(s.active, job.spec?.completions ?? 0, nowMs()));
+    // An index that failed gets no more work: its pods still running stop.
+    if (s.failedIdx.size) {
+      const completions = job.spec?.completions ?? 0;
+      const ofFailed = (p: Pod) => s.failedIdx.has(validIndex(p, completions) ?? -1);
+      victims = [...victims, ...keep.filter(ofFailed)];
+      keep = keep.filter((p) => !ofFailed(p));
+    }
     const more = active - victims.length - want;
     if (more > 0) victims = [...victims, ...[...keep].sort(order).slice(0, more)];
     victims = victims.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
@@ -264,8 +277,11 @@ export function startJobController(options: JobControllerOptions): RunningContro
     const terminating = onlyReplaceFailedPods(job) ? s.terminating : 0;
     let diff = want - terminating - active;
     if (diff <= 0) return { active };
-    const wait = remainingBackoffMs(s.backoff, nowMs(), backoffBase, backoffMax);
+    const perIndex = hasBackoffLimitPerIndex(job);
+    // With backoffLimitPerIndex the delay is per index (below), not for the whole Job.
+    const wait = perIndex ? 0 : remainingBackoffMs(s.backoff, nowMs(), backoffBase, backoffMax);
     if (wait > 0) return { active, requeueAfterMs: Math.max(wait, batchMs) };
+    let indexWaitMs: number | undefined;
     diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
     let indexes: (number | undefined)[] = Array.from({ length: diff }, () => undefined);
     if (isIndexed(job)) {
@@ -276,9 +292,20 @@ export function startJobController(options: JobControllerOptions): RunningContro
         if (i === undefined) continue;
         if (isPodActive(p) || (onlyReplaceFailedPods(job) && isPodTerminating(p))) busy.add(i);
       }
-      indexes = firstPendingIndexes(completions, s.succeededIdx, busy, diff);
+      for (const i of s.failedIdx) busy.add(i);
+      const pending = firstPendingIndexes(completions, s.succeededIdx, busy, diff);
+      indexes = pending;
+      if (perIndex) {
+        // An index whose last pod failed waits out its own backoff; the others start now.
+        indexes = pending.filter((i) => {
+          const left = indexBackoffRemainingMs(s.awaiting.get(i), nowMs(), backoffBase, backoffMax);
+          if (left > 0) indexWaitMs = Math.min(indexWaitMs ?? Infinity, left);
+          return left <= 0;
+        });
+      }
       diff = indexes.length;
-      if (!diff) return { active };
+      const later = indexWaitMs !== undefined ? { requeueAfterMs: Math.max(indexWaitMs, batchMs) } : {};
+      if (!diff) return { active, ...later };
     }
     expectations.expectCreations(key, diff);
     let created = 0;
@@ -287,7 +314,11 @@ export function startJobController(options: JobControllerOptions): RunningContro
     for (const batch of slowStartBatches(diff)) {
       const slice = indexes.slice(offset, offset + batch);
       offset += batch;
-      const results = await settleLimited(slice, MAX_CONCURRENT_WRITES, (index) => client.create<Pod>(RESOURCE_TYPES.pods, podForJob(job, index)));
+      const results = await settleLimited(slice, MAX_CONCURRENT_WRITES, (index) => {
+        // Each pod carries its index's failures so far: the count is kept nowhere else.
+        const counts = perIndex && index !== undefined ? replacementAnnotations(job, s.awaiting.get(index)) : undefined;
+        return client.create<Pod>(RESOURCE_TYPES.pods, podForJob(job, index, counts));
+      });
       for (const r of results) {
         if (r.status === 'fulfilled') {
           created++;
@@ -300,7 +331,7 @@ export function startJobController(options: JobControllerOptions): RunningContro
       if (error) break;
     }
     if (diff - created > 0) expectations.creationObserved(key, diff - created);
-    return { active: active + created, ...(error ? { error } : {}) };
+    return { active: active + created, ...(error ? { error } : {}), ...(indexWaitMs !== undefined ? { requeueAfterMs: Math.max(indexWaitMs, batchMs) } : {}) };
   }
 
   async function writeStatus(job: Job): Promise<Job> {
@@ -318,7 +349,8 @@ export function startJobController(options: JobControllerOptions): RunningContro
     const withFinalizer = new Set(s.pods.filter((p) => hasTrackingFinalizer(p) && !expectedRm.has(p.metadata?.uid ?? '')).map((p) => p.metadata?.uid ?? ''));
     const status = (job.status ??= {});
     if (countUncounted(status, withFinalizer)) needsFlush = true;
-    const plan = planTracking(job, s.pods, expectedRm, ending, previousIdx);
+    const awaitingUids = new Set([...s.awaiting.values()].map((p) => p.metadata?.uid ?? ''));
+    const plan = planTracking(job, s.pods, expectedRm, ending, previousIdx, awaitingUids);
     const unc = (status.uncountedTerminatedPods ??= {});
     if (plan.addSucceeded.length) unc.succeeded = [...(unc.succeeded ?? []), ...plan.addSucceeded];
     if (plan.addFailed.length) unc.failed = [...(unc.failed ?? []), ...plan.addFailed];
@@ -329,6 +361,11 @@ export function startJobController(options: JobControllerOptions): RunningContro
       if (text !== (status.completedIndexes ?? '')) needsFlush = true;
       status.completedIndexes = text;
       status.succeeded = all.size;
+      if (hasBackoffLimitPerIndex(job)) {
+        const failedText = formatIndexes(s.failedIdx);
+        if (failedText !== status.failedIndexes) needsFlush = true;
+        status.failedIndexes = failedText;
+      }
     }
     let final = ending;
     if (ending?.type === 'FailureTarget') {
@@ -424,22 +461,35 @@ export function startJobController(options: JobControllerOptions): RunningContro
       active,
       succeeded: counts.succeeded,
       succeededIdx: new Set(),
+      failedIdx: new Set(),
+      awaiting: new Map(),
       terminating: owned.filter(isPodTerminating).length,
       ready: active.filter(isPodReady).length,
       backoff: nextBackoffRecord(backoffRecords.get(key), counts.newSucceeded, counts.newFailed),
     };
-    let ending = terminalCondition(job, owned, counts.failed, t);
-    let requeueAfterMs: number | undefined;
-    if (!ending) {
-      const left = activeDeadlineLeftMs(job, t);
-      if (left !== undefined) requeueAfterMs = Math.max(0, left);
-    }
     let previousIdx = new Set<number>();
+    let outcome: IndexOutcome | undefined;
     if (isIndexed(job)) {
       const idx = succeededIndexes(job, owned);
       previousIdx = idx.previous;
       s.succeededIdx = idx.current;
       s.succeeded = idx.current.size;
+      outcome = { succeeded: s.succeededIdx };
+      if (hasBackoffLimitPerIndex(job)) {
+        s.failedIdx = calculateFailedIndexes(job, owned);
+        outcome.failed = s.failedIdx;
+      }
+    }
+    let ending = terminalCondition(job, owned, counts.failed, t, outcome);
+    if (hasBackoffLimitPerIndex(job)) {
+      const completions = job.spec?.completions ?? 0;
+      const activeIdx = new Set(active.map((p) => validIndex(p, completions)).filter((i): i is number => i !== undefined));
+      s.awaiting = podsAwaitingReplacement(job, owned, s.succeededIdx, s.failedIdx, activeIdx);
+    }
+    let requeueAfterMs: number | undefined;
+    if (!ending) {
+      const left = activeDeadlineLeftMs(job, t);
+      if (left !== undefined) requeueAfterMs = Math.max(0, left);
     }
     let activeCount = active.length;
     let manageError: Error | undefined;

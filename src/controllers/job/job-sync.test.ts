@@ -68,6 +68,26 @@ describe('terminalCondition', () => {
   });
 });
 
+describe('terminalCondition for Indexed Jobs', () => {
+  const indexed = (spec: Parameters<typeof testJob>[0] = {}) => testJob({ completionMode: 'Indexed', completions: 3, parallelism: 3, ...spec });
+
+  it('fails on failed indexes, after the Job-wide checks', () => {
+    const job = indexed({ backoffLimitPerIndex: 0, maxFailedIndexes: 0, backoffLimit: 1 });
+    assert.equal(terminalCondition(job, [], 0, NOW, { succeeded: new Set(), failed: new Set([2]) })?.reason, 'MaxFailedIndexesExceeded');
+    assert.equal(terminalCondition(job, [], 2, NOW, { succeeded: new Set(), failed: new Set([2]) })?.reason, 'BackoffLimitExceeded', 'backoffLimit still holds and comes first');
+    const all = indexed({ backoffLimitPerIndex: 0 });
+    assert.equal(terminalCondition(all, [], 0, NOW, { succeeded: new Set([0, 1]), failed: new Set([2]) })?.reason, 'FailedIndexes');
+  });
+
+  it('meets the success policy unless a failure was found first', () => {
+    const job = indexed({ successPolicy: { rules: [{ succeededIndexes: '0' }] }, backoffLimitPerIndex: 0, maxFailedIndexes: 0 });
+    const c = terminalCondition(job, [], 0, NOW, { succeeded: new Set([0]), failed: new Set() })!;
+    assert.deepEqual([c.type, c.reason, c.message], ['SuccessCriteriaMet', 'SuccessPolicy', 'Matched rules at index 0']);
+    assert.equal(terminalCondition(job, [], 0, NOW, { succeeded: new Set([0]), failed: new Set([1]) })?.type, 'FailureTarget');
+    assert.equal(terminalCondition(job, [], 0, NOW, { succeeded: new Set([1]) }), undefined);
+  });
+});
+
 describe('wantActive / isComplete', () => {
   it('runs up to parallelism, never more than the remaining completions', () => {
     assert.equal(wantActive(testJob({ completions: 5, parallelism: 2 }), 0, 0), 2);
@@ -111,6 +131,18 @@ describe('planTracking', () => {
     assert.deepEqual(plan.newSucceededIndexes, [2]);
     assert.deepEqual(plan.addSucceeded, []);
     assert.equal(plan.removeFinalizer.length, 3);
+  });
+});
+
+describe('planTracking with backoffLimitPerIndex', () => {
+  it('keeps the finalizer of a failed pod awaiting its replacement, unless the Job is ending', () => {
+    const job = testJob({ completionMode: 'Indexed', completions: 2, backoffLimitPerIndex: 1 });
+    const pods = [testPod({ phase: 'Failed', index: 0, uid: 'waits' }), testPod({ phase: 'Failed', index: 1, uid: 'replaced' })];
+    const plan = planTracking(job, pods, new Set(), undefined, new Set(), new Set(['waits']));
+    assert.deepEqual(plan.removeFinalizer.map((p) => p.metadata!.uid), ['replaced']);
+    assert.deepEqual(plan.addFailed, ['replaced']);
+    const ending = planTracking(job, pods, new Set(), newCondition('FailureTarget', 'True', 'FailedIndexes', 'x', NOW), new Set(), new Set(['waits']));
+    assert.deepEqual(ending.addFailed, ['waits', 'replaced']);
   });
 });
 

@@ -9,7 +9,9 @@ import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js'
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { validIndex, parseIndexes } from './indexes.js';
 import { findCondition, hasTrackingFinalizer, isIndexed, isPodFailed, isSuspended, newCondition } from './job-util.js';
+import { failedIndexesCondition } from './per-index.js';
 import { matchPodFailurePolicy } from './pod-failure-policy.js';
+import { matchSuccessPolicy } from './success-policy.js';
 
 const uid = (p: Pod) => p.metadata?.uid ?? '';
 
@@ -63,16 +65,31 @@ export function activeDeadlineLeftMs(job: Job, nowMs: number): number | undefine
   return Date.parse(start) + ads * 1000 - nowMs;
 }
 
+/** An Indexed Job's finished indexes; `failed` only when failures are budgeted per index. */
+export interface IndexOutcome {
+  succeeded: ReadonlySet<number>;
+  failed?: ReadonlySet<number>;
+}
+
 /**
  * The condition that ends the Job, if any, before pods are managed: an earlier
  * SuccessCriteriaMet stays; an earlier FailureTarget becomes Failed; otherwise a FailJob
- * rule, too many failures, or the active deadline give a FailureTarget.
+ * rule, too many failures, the active deadline, or (Indexed) too many failed indexes
+ * give a FailureTarget; failing all that, a met successPolicy gives SuccessCriteriaMet.
  */
-export function terminalCondition(job: Job, pods: Pod[], failed: number, nowMs: number): JobCondition | undefined {
+export function terminalCondition(job: Job, pods: Pod[], failed: number, nowMs: number, indexes?: IndexOutcome): JobCondition | undefined {
   const met = findCondition(job, 'SuccessCriteriaMet');
   if (met?.status === 'True') return met;
   const target = findCondition(job, 'FailureTarget');
   if (target?.status === 'True') return newCondition('Failed', 'True', target.reason ?? '', target.message ?? '', nowMs);
+  const failure = newFailure(job, pods, failed, nowMs, indexes);
+  if (failure || !indexes) return failure;
+  const msg = matchSuccessPolicy(job, indexes.succeeded);
+  return msg === undefined ? undefined : newCondition('SuccessCriteriaMet', 'True', 'SuccessPolicy', msg, nowMs);
+}
+
+/** A FailureTarget this sync finds, in upstream's order of precedence. */
+function newFailure(job: Job, pods: Pod[], failed: number, nowMs: number, indexes: IndexOutcome | undefined): JobCondition | undefined {
   for (const p of pods) {
     if (!isPodFailed(p, job)) continue;
     const m = matchPodFailurePolicy(job, p);
@@ -83,6 +100,7 @@ export function terminalCondition(job: Job, pods: Pod[], failed: number, nowMs: 
   }
   const left = activeDeadlineLeftMs(job, nowMs);
   if (left !== undefined && left <= 0) return newCondition('FailureTarget', 'True', 'DeadlineExceeded', 'Job was active longer than specified deadline', nowMs);
+  if (indexes?.failed) return failedIndexesCondition(job, indexes.failed, indexes.succeeded, nowMs);
   return undefined;
 }
 
@@ -134,9 +152,18 @@ export const MAX_UNCOUNTED_PODS = 500;
 /**
  * Which finished pods the status records and whose finalizers go: every pod with the
  * finalizer that succeeded, failed, or — once the Job is ending or deleted — anything
- * left. When the Job has failed, pods still running count as failed.
+ * left. When the Job has failed, pods still running count as failed. With
+ * backoffLimitPerIndex, failed pods in `awaitingReplacement` (UIDs) wait for their
+ * index's next pod.
  */
-export function planTracking(job: Job, pods: Pod[], expectedRm: ReadonlySet<string>, ending: JobCondition | undefined, previousIndexes: ReadonlySet<number>): TrackingPlan & { reachedMax: boolean } {
+export function planTracking(
+  job: Job,
+  pods: Pod[],
+  expectedRm: ReadonlySet<string>,
+  ending: JobCondition | undefined,
+  previousIndexes: ReadonlySet<number>,
+  awaitingReplacement: ReadonlySet<string> = new Set(),
+): TrackingPlan & { reachedMax: boolean } {
   const plan: TrackingPlan & { reachedMax: boolean } = { removeFinalizer: [], addSucceeded: [], addFailed: [], newSucceededIndexes: [], reachedMax: false };
   const status = job.status ?? {};
   const uncSucceeded = new Set(status.uncountedTerminatedPods?.succeeded ?? []);
@@ -149,7 +176,8 @@ export function planTracking(job: Job, pods: Pod[], expectedRm: ReadonlySet<stri
   for (const pod of ordered) {
     if (!hasTrackingFinalizer(pod) || expectedRm.has(uid(pod))) continue;
     const failed = isPodFailed(pod, job);
-    const removable = !!job.metadata?.deletionTimestamp || ending !== undefined || pod.status?.phase === 'Succeeded' || failed;
+    // A failed pod whose index still awaits its replacement keeps the finalizer: it carries the index's failure count.
+    const removable = !!job.metadata?.deletionTimestamp || ending !== undefined || pod.status?.phase === 'Succeeded' || (failed && !awaitingReplacement.has(uid(pod)));
     if (!removable) continue;
     plan.removeFinalizer.push(pod);
     if (pod.status?.phase === 'Succeeded' && !uncFailed.has(uid(pod))) {

@@ -29,7 +29,8 @@ export function indexedGenerateName(jobName: string, index: number): string {
   return `${jobName.slice(0, Math.max(0, MAX_GENERATE_NAME - suffix.length))}${suffix}`;
 }
 
-export function podForJob(job: Job, index?: number): Pod {
+/** `annotations` are added on top of the template's (the per-index failure counts). */
+export function podForJob(job: Job, index?: number, annotations?: Record<string, string>): Pod {
   const template = job.spec?.template ?? {};
   const name = job.metadata!.name!;
   const meta: ObjectMeta = {
@@ -40,6 +41,7 @@ export function podForJob(job: Job, index?: number): Pod {
   };
   if (template.metadata?.labels) meta.labels = { ...template.metadata.labels };
   if (template.metadata?.annotations) meta.annotations = { ...template.metadata.annotations };
+  if (annotations) meta.annotations = { ...meta.annotations, ...annotations };
   const spec = cloneJson(template.spec!);
   if (index !== undefined) {
     meta.generateName = indexedGenerateName(name, index);

@@ -319,6 +319,126 @@ function defaultJobSpec(spec: Spec, uid: string | undefined, name: string | unde
   defaultTemplate(spec.template);
 }
 
+/** Upstream batch validation limits for Indexed Jobs. */
+const MAX_PARALLELISM_INDEXED = 100_000;
+const MAX_FAILED_INDEXES = 100_000;
+const COMPLETIONS_SOFT_LIMIT = 100_000;
+const LIMIT_FOR_HIGH_COMPLETIONS = 10_000;
+const MAX_SUCCESS_POLICY_RULES = 20;
+const MAX_SUCCEEDED_INDEXES_LENGTH = 64 * 1024;
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const nonNegative = (v: unknown, path: string): FieldError[] =>
+  isInt(v) && v < 0 ? [{ type: 'FieldValueInvalid', field: path, value: v, detail: 'must be greater than or equal to 0' }] : [];
+
+/**
+ * Checks an index list such as "1,3-5" against [0, completions): ascending, non-overlapping
+ * intervals. Returns how many indexes it holds, or the reason it is malformed.
+ */
+export function checkIndexList(text: string, completions: number): { total: number } | { error: string } {
+  if (text === '') return { total: 0 };
+  let total = 0;
+  let last: number | undefined;
+  for (const part of text.split(',')) {
+    const ends = part.split('-');
+    if (ends.length > 2) return { error: `the fragment ${JSON.stringify(part)} violates the requirement that an index interval can have at most two parts separated by '-'` };
+    const nums: number[] = [];
+    for (const e of ends) {
+      if (!/^[+-]?\d+$/.test(e)) return { error: `cannot convert string to integer for index: ${JSON.stringify(e)}` };
+      const n = Number(e);
+      if (n >= completions) return { error: `too large index: ${JSON.stringify(e)}` };
+      nums.push(n);
+    }
+    const first = nums[0]!;
+    const end = nums[1] ?? first;
+    if (nums.length === 2 && first >= end) return { error: `non-increasing order, previous: ${first}, current: ${end}` };
+    if (last !== undefined && last >= first) return { error: `non-increasing order, previous: ${last}, current: ${first}` };
+    total += end - first + 1;
+    last = end;
+  }
+  return { total };
+}
+
+interface SuccessPolicyRule {
+  succeededIndexes?: unknown;
+  succeededCount?: unknown;
+}
+
+function validateSuccessPolicy(policy: { rules?: SuccessPolicyRule[] }, completions: number): FieldError[] {
+  const errors: FieldError[] = [];
+  const path = 'spec.successPolicy.rules';
+  const rules = Array.isArray(policy.rules) ? policy.rules : [];
+  if (rules.length === 0) errors.push({ type: 'FieldValueRequired', field: path, detail: 'at least one rules must be specified when the successPolicy is specified' });
+  if (rules.length > MAX_SUCCESS_POLICY_RULES) errors.push({ type: 'FieldValueTooMany', field: path, detail: `${rules.length}: must have at most ${MAX_SUCCESS_POLICY_RULES} items` });
+  rules.forEach((rule, i) => {
+    const rulePath = `${path}[${i}]`;
+    const { succeededIndexes: indexes, succeededCount: count } = rule ?? {};
+    if (indexes == null && count == null) errors.push({ type: 'FieldValueRequired', field: rulePath, detail: 'at least one of succeededCount or succeededIndexes must be specified' });
+    let total = 0;
+    if (typeof indexes === 'string') {
+      const ip = `${rulePath}.succeededIndexes`;
+      if (indexes.length > MAX_SUCCEEDED_INDEXES_LENGTH) errors.push({ type: 'FieldValueTooLong', field: ip, value: indexes, detail: `may not be more than ${MAX_SUCCEEDED_INDEXES_LENGTH} bytes` });
+      const r = checkIndexList(indexes, completions);
+      if ('error' in r) errors.push({ type: 'FieldValueInvalid', field: ip, value: indexes, detail: `error parsing succeededIndexes: ${r.error}` });
+      else total = r.total;
+    }
+    if (isInt(count)) {
+      const cp = `${rulePath}.succeededCount`;
+      errors.push(...nonNegative(count, cp));
+      if (count > completions) errors.push({ type: 'FieldValueInvalid', field: cp, value: count, detail: `must be less than or equal to ${completions} (the number of specified completions)` });
+      if (typeof indexes === 'string' && count > total) {
+        errors.push({ type: 'FieldValueInvalid', field: cp, value: count, detail: `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)` });
+      }
+    }
+  });
+  return errors;
+}
+
+/**
+ * Upstream validateJobSpec for the Indexed-Job fields: backoffLimitPerIndex,
+ * maxFailedIndexes, the FailIndex podFailurePolicy action and successPolicy.
+ */
+export function validateJobIndexFields(spec: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  const perIndex = spec['backoffLimitPerIndex'];
+  const maxFailed = spec['maxFailedIndexes'];
+  const completions = spec['completions'];
+  const parallelism = spec['parallelism'];
+  const indexed = spec['completionMode'] === 'Indexed';
+  const invalid = (field: string, value: unknown, detail: string) => errors.push({ type: 'FieldValueInvalid', field, value, detail });
+  errors.push(...nonNegative(perIndex, 'spec.backoffLimitPerIndex'));
+  if (maxFailed != null) {
+    errors.push(...nonNegative(maxFailed, 'spec.maxFailedIndexes'));
+    if (perIndex == null) errors.push({ type: 'FieldValueRequired', field: 'spec.backoffLimitPerIndex', detail: 'when maxFailedIndexes is specified' });
+  }
+  if (indexed) {
+    if (completions == null) errors.push({ type: 'FieldValueRequired', field: 'spec.completions', detail: 'when completion mode is Indexed' });
+    if (isInt(parallelism) && parallelism > MAX_PARALLELISM_INDEXED) invalid('spec.parallelism', parallelism, `must be less than or equal to ${MAX_PARALLELISM_INDEXED} when completion mode is Indexed`);
+    if (isInt(completions) && isInt(maxFailed) && maxFailed > completions) invalid('spec.maxFailedIndexes', maxFailed, 'must be less than or equal to completions');
+    if (isInt(maxFailed) && maxFailed > MAX_FAILED_INDEXES) invalid('spec.maxFailedIndexes', maxFailed, `must be less than or equal to ${MAX_FAILED_INDEXES}`);
+    // Above the soft limit the status strings could grow too long unless failures are bounded.
+    if (isInt(completions) && completions > COMPLETIONS_SOFT_LIMIT && perIndex != null) {
+      const why = `when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`;
+      if (maxFailed == null) errors.push({ type: 'FieldValueRequired', field: 'spec.maxFailedIndexes', detail: `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}` });
+      if (isInt(parallelism) && parallelism > LIMIT_FOR_HIGH_COMPLETIONS) invalid('spec.parallelism', parallelism, `must be less than or equal to ${LIMIT_FOR_HIGH_COMPLETIONS} ${why}`);
+      if (isInt(maxFailed) && maxFailed > LIMIT_FOR_HIGH_COMPLETIONS) invalid('spec.maxFailedIndexes', maxFailed, `must be less than or equal to ${LIMIT_FOR_HIGH_COMPLETIONS} ${why}`);
+    }
+  } else {
+    if (perIndex != null) invalid('spec.backoffLimitPerIndex', perIndex, 'requires indexed completion mode');
+    if (maxFailed != null) invalid('spec.maxFailedIndexes', maxFailed, 'requires indexed completion mode');
+  }
+  const pfpRules = (spec['podFailurePolicy'] as { rules?: { action?: unknown }[] } | undefined)?.rules;
+  (Array.isArray(pfpRules) ? pfpRules : []).forEach((rule, i) => {
+    if (rule?.action === 'FailIndex' && perIndex == null) invalid(`spec.podFailurePolicy.rules[${i}].action`, 'FailIndex', 'requires the backoffLimitPerIndex to be set');
+  });
+  const successPolicy = spec['successPolicy'];
+  if (successPolicy != null) {
+    if (!indexed) invalid('spec.successPolicy', successPolicy, 'requires indexed completion mode');
+    else errors.push(...validateSuccessPolicy(successPolicy as { rules?: SuccessPolicyRule[] }, isInt(completions) ? completions : 0));
+  }
+  return errors;
+}
+
 function jobStatus(obj: StoredObject): string {
   const conditions = (field(obj, 'status', 'conditions') as { type: string; status: string }[] | undefined) ?? [];
   const has = (t: string) => conditions.some((c) => c.type === t && c.status === 'True');
@@ -335,14 +455,14 @@ export const jobStrategy: Strategy = {
   defaults(obj) {
     defaultJobSpec(specOf(obj), obj.metadata.uid, obj.metadata.name);
   },
-  validate: (obj) => validateTemplateOwner(obj, JOB_RULES),
+  validate: (obj) => [...validateTemplateOwner(obj, JOB_RULES), ...validateJobIndexFields(specOf(obj))],
   validateUpdate(obj, old, sub) {
     if (sub === 'status') return [];
-    const errors = validateTemplateOwner(obj, JOB_RULES);
+    const errors = [...validateTemplateOwner(obj, JOB_RULES), ...validateJobIndexFields(specOf(obj))];
     errors.push(...immutableSelector(obj, old));
     const before = specOf(old);
     const now = specOf(obj);
-    for (const f of ['completions', 'completionMode', 'podFailurePolicy', 'backoffLimitPerIndex']) {
+    for (const f of ['completions', 'completionMode', 'podFailurePolicy', 'backoffLimitPerIndex', 'successPolicy']) {
       if (!jsonEqual(now[f], before[f])) errors.push({ type: 'FieldValueInvalid', field: `spec.${f}`, value: now[f], detail: 'field is immutable' });
     }
     return errors;
