@@ -94,6 +94,7 @@ export const VERSION_INFO = {
 export class ApiServer {
   readonly registry: Registry;
   readonly metrics = new ApiServerMetrics();
+  private readonly metricsSources: (() => Promise<string>)[] = [];
   private readonly server: Http2SecureServer;
   private readonly discovery: DiscoveryDocuments;
   private readonly context: ResourceContext;
@@ -185,6 +186,14 @@ export class ApiServer {
   }
 
   /** Reports a component's health in componentstatuses (replacing its placeholder). */
+  /**
+   * Adds the metrics of a component running in this process (scheduler, controllers) to
+   * /metrics, as one process serving all of them does (k3s): one scrape target.
+   */
+  addMetricsSource(source: () => Promise<string>): void {
+    this.metricsSources.push(source);
+  }
+
   registerComponent(probe: ComponentProbe): void {
     const i = this.context.components.findIndex((p) => p.name === probe.name);
     if (i >= 0) this.context.components[i] = probe;
@@ -296,8 +305,9 @@ export class ApiServer {
         return this.readyz(res);
       case '/metrics':
         const { contentType, body } = await this.metrics.exposition();
+        const theirs = await Promise.all(this.metricsSources.map((source) => source().catch(() => '')));
         res.writeHead(200, { 'Content-Type': contentType });
-        res.end(body);
+        res.end(body + theirs.join(''));
         return;
       case '/api':
         return wantsAggregatedDiscovery(req.headers.accept)

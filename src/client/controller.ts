@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { createLogger, type Logger } from '../util/logger.js';
 import type { WorkQueue } from './work-queue.js';
+import { workQueueMetrics, type WorkQueueMetrics } from './workqueue-metrics.js';
 
 export interface ReconcileResult {
   /** Reconcile the key again after this long even though nothing changed (deadlines, TTLs). */
@@ -22,6 +23,8 @@ export interface ControllerOptions {
   /** Caches that must have synced before the first reconcile (informers, an InformerFactory). */
   waitFor?: { waitForSync?(signal?: AbortSignal): Promise<boolean>; waitForCacheSync?(signal?: AbortSignal): Promise<boolean> }[];
   logger?: Logger;
+  /** Where the queue's metrics go, under `name` (default: the process's workqueue metrics). */
+  metrics?: WorkQueueMetrics;
 }
 
 export interface RunningController {
@@ -40,6 +43,7 @@ export function runController(options: ControllerOptions): RunningController {
   // Every informer a controller waits on listens on this one signal: many listeners are expected.
   setMaxListeners(0, abort.signal);
   const workers = Math.max(1, options.workers ?? 1);
+  queue.instrument((options.metrics ?? workQueueMetrics).stats(options.name));
 
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -83,6 +87,7 @@ export function runController(options: ControllerOptions): RunningController {
       abort.abort();
       await queue.shutDownWithDrain();
       await done;
+      queue.uninstrument();
     },
   };
 }

@@ -24,3 +24,4 @@ export * from './controller.js';
 export * from './lease-lock.js';
 export * from './leader-election.js';
 export * from './event-recorder.js';
+export { workQueueMetrics, WorkQueueMetrics } from './workqueue-metrics.js';

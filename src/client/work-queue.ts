@@ -7,6 +7,7 @@
  */
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
+import type { LiveQueueFigures, QueueStats } from './workqueue-metrics.js';
 
 export interface WorkQueueOptions<T> {
   clock?: Clock;
@@ -27,6 +28,11 @@ export class WorkQueue<T = string> {
   private stopping = false;
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter<T>;
+  /** Set once instrumented: when each waiting item was added, when each processed one was taken. */
+  private stats: QueueStats | undefined;
+  private readonly addedAt = new Map<T, number>();
+  private readonly startedAt = new Map<T, number>();
+  private readonly liveFigures = (): LiveQueueFigures => this.live();
 
   constructor(options: WorkQueueOptions<T> = {}) {
     this.clock = options.clock ?? realClock;
@@ -47,9 +53,27 @@ export class WorkQueue<T = string> {
     return this.waiting.size;
   }
 
+  /** Records this queue's metrics into `stats` (client-go's named queue); undone by `uninstrument`. */
+  instrument(stats: QueueStats): void {
+    this.uninstrument();
+    this.stats = stats;
+    stats.sources.add(this.liveFigures);
+  }
+
+  uninstrument(): void {
+    this.stats?.sources.delete(this.liveFigures);
+    this.stats = undefined;
+    this.addedAt.clear();
+    this.startedAt.clear();
+  }
+
   add(item: T): void {
     if (this.stopping || this.dirty.has(item)) return;
     this.dirty.add(item);
+    if (this.stats) {
+      this.stats.adds++;
+      if (!this.addedAt.has(item)) this.addedAt.set(item, this.clock.now());
+    }
     if (this.processing.has(item)) return;
     this.handOut(item);
   }
@@ -71,6 +95,7 @@ export class WorkQueue<T = string> {
 
   /** Adds the item after the rate limiter's delay (one more failure for it). */
   addRateLimited(item: T): void {
+    if (this.stats) this.stats.retries++;
     this.addAfter(item, this.rateLimiter.when(item));
   }
 
@@ -92,6 +117,11 @@ export class WorkQueue<T = string> {
 
   /** The worker finished the item; if it was re-added meanwhile it is queued again. */
   done(item: T): void {
+    if (this.stats) {
+      const started = this.startedAt.get(item);
+      if (started !== undefined) this.stats.workDuration.observe((this.clock.now() - started) / 1000);
+      this.startedAt.delete(item);
+    }
     this.processing.delete(item);
     if (this.dirty.has(item)) this.handOut(item);
     if (this.processing.size === 0) for (const resolve of this.idle.splice(0)) resolve();
@@ -117,6 +147,7 @@ export class WorkQueue<T = string> {
     if (getter) {
       this.dirty.delete(item);
       this.processing.add(item);
+      this.taken(item);
       getter({ shutdown: false, item });
     } else this.queue.push(item);
   }
@@ -129,6 +160,29 @@ export class WorkQueue<T = string> {
     }
     this.dirty.delete(item);
     this.processing.add(item);
+    this.taken(item);
     return item;
+  }
+
+  /** A worker took the item: its wait ends, its processing starts. */
+  private taken(item: T): void {
+    if (!this.stats) return;
+    const now = this.clock.now();
+    const added = this.addedAt.get(item);
+    if (added !== undefined) this.stats.queueDuration.observe((now - added) / 1000);
+    this.addedAt.delete(item);
+    this.startedAt.set(item, now);
+  }
+
+  private live(): LiveQueueFigures {
+    const now = this.clock.now();
+    let unfinished = 0;
+    let longest = 0;
+    for (const started of this.startedAt.values()) {
+      const seconds = (now - started) / 1000;
+      unfinished += seconds;
+      if (seconds > longest) longest = seconds;
+    }
+    return { depth: this.dirty.size, unfinishedSeconds: unfinished, longestSeconds: longest };
   }
 }

@@ -109,6 +109,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     const manager = controllers;
     server.registerComponent({ name: 'controller-manager', check: async () => (manager.healthy() ? undefined : 'controllers have not synced yet') });
+    server.addMetricsSource(() => manager.metrics());
     step(`controller manager started (${CONTROLLERS.map((c) => c.name).join(', ')})`);
   }
 
@@ -124,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     scheduler = running;
     server.registerComponent({ name: 'scheduler', check: async () => (running.healthy() ? undefined : 'scheduler has not synced yet') });
+    server.addMetricsSource(() => running.metrics());
     step('scheduler started');
   }
 

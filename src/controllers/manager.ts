@@ -5,7 +5,7 @@
  * its own. With leader election it runs the controllers only while it holds the
  * kube-system/kube-controller-manager Lease, and stops them the moment it loses it.
  */
-import { Client, InformerFactory, LeaderElector, type RunningController, type Transport } from '../client/index.js';
+import { Client, InformerFactory, LeaderElector, workQueueMetrics, type RunningController, type Transport } from '../client/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { startCronJobController } from './cronjob/cronjob-controller.js';
@@ -96,8 +96,12 @@ export interface ControllerManager {
   healthy(): boolean;
   /** Whether this manager's controllers are running (always, without leader election). */
   isLeader(): boolean;
+  /** The controllers' work queue metrics, Prometheus text format. */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
 }
+
+const metrics = () => Promise.resolve(workQueueMetrics.render());
 
 /** One term of running controllers: informers, the controllers on them, and how to stop. */
 interface Term {
@@ -129,7 +133,7 @@ export async function startControllerManager(options: ControllerManagerOptions):
   const election = options.leaderElection;
   if (!election) {
     const term = startTerm(client, options.logger, starters, options.apiServerEndpoints);
-    return { healthy: term.running, isLeader: () => true, stop: () => term.stop() };
+    return { healthy: term.running, isLeader: () => true, metrics, stop: () => term.stop() };
   }
 
   let term: Term | undefined;
@@ -172,6 +176,7 @@ export async function startControllerManager(options: ControllerManagerOptions):
   return {
     healthy: () => !elector.isLeader() || (term?.running() ?? false),
     isLeader: () => elector.isLeader() && term !== undefined,
+    metrics,
     async stop() {
       stopped = true;
       // Controllers stop before the Lease is released, so a successor never overlaps them.

@@ -81,6 +81,13 @@ async function events(ns: string, podName: string): Promise<CoreEvent[]> {
   return list.items.filter((e) => e.involvedObject.name === podName);
 }
 
+/** Whether a /metrics text has a line matching `re`; a failure names it with the metric's own lines, not 250 KB of text. */
+function has(text: string, re: RegExp): void {
+  if (re.test(text)) return;
+  const family = /\^#? ?(?:TYPE )?([a-z_]+)/.exec(re.source)?.[1] ?? '';
+  assert.fail(`no line matches ${re} in /metrics; lines of ${family}: ${text.split('\n').filter((l) => l.includes(family)).slice(0, 20).join(' | ')}`);
+}
+
 describe('scheduler', () => {
   it('places pods on nodes that fit, never over capacity, and reports pods that fit nowhere', async () => {
     await createNamespace('fit');
@@ -207,5 +214,20 @@ describe('scheduler', () => {
       return got.conditions?.some((c) => c.type === 'Healthy' && c.status === 'True') ? got : undefined;
     });
     assert.ok(cs);
+  });
+
+  it("serves the scheduler's and the controllers' metrics on the API server's /metrics (one process, one scrape target)", async () => {
+    const res = await client.raw('GET', '/metrics');
+    assert.equal(res.status, 200);
+    const text = Buffer.from(res.body).toString('utf8');
+    has(text, /^apiserver_request_total\{/m);
+    // Earlier tests here scheduled pods and ran the controllers' queues.
+    has(text, /^scheduler_schedule_attempts_total\{result="scheduled",profile="default-scheduler"\} [1-9]/m);
+    has(text, /^workqueue_adds_total\{name="deployment"\} \d+$/m);
+    has(text, /^workqueue_adds_total\{name="endpoints"\} [1-9]\d*$/m);
+    has(text, /^# TYPE workqueue_work_duration_seconds histogram$/m);
+    // Each family once: several registries joined must not repeat one.
+    const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
+    assert.equal(new Set(types).size, types.length);
   });
 });
