@@ -8,14 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Job, JobCondition } from 'kubernetes-types/batch/v1.js';
+import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ApiError } from '../../src/api/errors.js';
-import { RESOURCE_TYPES, isConflict, type Client, type RunningController } from '../../src/client/index.js';
+import { RESOURCE_TYPES, type Client, type RunningController } from '../../src/client/index.js';
 import { startJobController } from '../../src/controllers/job/job-controller.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { jobHelpers } from '../support/job-helpers.js';
 import { waitFor } from '../support/wait.js';
 
 const NS = 'default';
@@ -56,40 +57,15 @@ function indexedJob(name: string, spec: Partial<NonNullable<Job['spec']>> = {}):
   };
 }
 
-const getJob = (name: string) => client.get<Job>(RESOURCE_TYPES.jobs, name, { namespace: NS });
-const condition = (j: Job, type: string): JobCondition | undefined => j.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+const { getJob, condition, podsOf, finish, finished } = jobHelpers(() => ({ client, sim }), NS);
 const indexOf = (p: Pod) => p.metadata?.annotations?.[INDEX];
 
-async function podsOf(name: string): Promise<Pod[]> {
-  return (await client.list<Pod>(RESOURCE_TYPES.pods, { namespace: NS, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
-}
 const isRunning = (p: Pod) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
 
 /** The running pod of `index`, other than those named in `not`. */
 async function runningAt(name: string, index: number, not: Pod[] = []): Promise<Pod> {
   const skip = new Set(not.map((p) => p.metadata!.name));
   return waitFor(`a running pod of ${name} index ${index}`, async () => (await podsOf(name)).find((p) => isRunning(p) && indexOf(p) === String(index) && !skip.has(p.metadata!.name)));
-}
-
-/** Ends a pod as its kubelet would, retrying if the simulator wrote its status at the same moment. */
-async function finish(pod: Pod, outcome: 'succeed' | 'fail', exitCode = 1): Promise<void> {
-  await waitFor(`${pod.metadata!.name} finished`, async () => {
-    try {
-      if (outcome === 'succeed') await sim.markSucceeded(NS, pod.metadata!.name!);
-      else await sim.markFailed(NS, pod.metadata!.name!, { exitCode });
-      return true;
-    } catch (err) {
-      if (isConflict(err)) return false;
-      throw err;
-    }
-  });
-}
-
-async function finished(name: string, type: 'Complete' | 'Failed'): Promise<Job> {
-  return waitFor(`${name} ${type}`, async () => {
-    const j = await getJob(name);
-    return condition(j, type) && j;
-  });
 }
 
 describe('Job backoffLimitPerIndex', () => {

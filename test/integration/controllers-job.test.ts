@@ -8,15 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Job, JobCondition } from 'kubernetes-types/batch/v1.js';
+import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { RESOURCE_TYPES, isConflict, isNotFound, type Client, type RunningController } from '../../src/client/index.js';
+import { RESOURCE_TYPES, isNotFound, type Client, type RunningController } from '../../src/client/index.js';
 import { startGarbageCollector } from '../../src/controllers/garbage-collector/garbage-collector.js';
 import { startJobController } from '../../src/controllers/job/job-controller.js';
 import { startTtlAfterFinishedController } from '../../src/controllers/ttl-after-finished/ttl-after-finished-controller.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
+import { jobHelpers } from '../support/job-helpers.js';
 import { waitFor } from '../support/wait.js';
 
 const NS = 'default';
@@ -59,12 +60,8 @@ function job(name: string, spec: Partial<NonNullable<Job['spec']>> = {}): Job {
   };
 }
 
-const getJob = (name: string) => client.get<Job>(RESOURCE_TYPES.jobs, name, { namespace: NS });
-const condition = (j: Job, type: string): JobCondition | undefined => j.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+const { getJob, condition, podsOf, finish, finished } = jobHelpers(() => ({ client, sim }), NS);
 
-async function podsOf(name: string): Promise<Pod[]> {
-  return (await client.list<Pod>(RESOURCE_TYPES.pods, { namespace: NS, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
-}
 const isRunning = (p: Pod) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
 
 /** Pods of the job the simulator has started, waiting for at least `min` of them. */
@@ -72,27 +69,6 @@ async function running(name: string, min = 1): Promise<Pod[]> {
   return waitFor(`${min} running pods of ${name}`, async () => {
     const pods = (await podsOf(name)).filter(isRunning);
     return pods.length >= min && pods;
-  });
-}
-
-/** Ends a pod as its kubelet would, retrying if the simulator wrote its status at the same moment. */
-async function finish(pod: Pod, outcome: 'succeed' | 'fail', exitCode = 1): Promise<void> {
-  await waitFor(`${pod.metadata!.name} finished`, async () => {
-    try {
-      if (outcome === 'succeed') await sim.markSucceeded(NS, pod.metadata!.name!);
-      else await sim.markFailed(NS, pod.metadata!.name!, { exitCode });
-      return true;
-    } catch (err) {
-      if (isConflict(err)) return false;
-      throw err;
-    }
-  });
-}
-
-async function finished(name: string, type: 'Complete' | 'Failed'): Promise<Job> {
-  return waitFor(`${name} ${type}`, async () => {
-    const j = await getJob(name);
-    return condition(j, type) && j;
   });
 }
 
