@@ -68,6 +68,8 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** Light mode: pause between inline checkpoints (only when something was committed). */
   inlineIntervalMs?: number;
+  /** An inline pass slower than this calls for the thread (default 4 ms). */
+  inlineBudgetMs?: number;
 }
 
 /** An inline checkpoint slower than this, or a WAL with more frames, calls for the thread. */
@@ -140,7 +142,7 @@ export class WalCheckpointer {
     }
     this.events.onCheckpoint(result.log, result.checkpointed);
     // What the pass cost decides: a short burst (the bootstrap objects) stays inline.
-    if (performance.now() - t0 > INLINE_BUDGET_MS || result.log > INLINE_MAX_FRAMES || result.checkpointed < result.log) {
+    if (performance.now() - t0 > (this.options.inlineBudgetMs ?? INLINE_BUDGET_MS) || result.log > INLINE_MAX_FRAMES || result.checkpointed < result.log) {
       this.lastBusy = now;
       this.startWorker();
     }
