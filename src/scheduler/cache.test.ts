@@ -61,3 +61,25 @@ it('expires an assumed pod whose binding finished but never showed up, and only 
   cache.finishBinding('default/p', 0, false);
   assert.deepEqual(cache.cleanupExpiredAssumedPods(Number.MAX_SAFE_INTEGER), []);
 });
+
+it('keeps groups’ domain counts in step with pods, node relabels and node removal', () => {
+  const cache = cacheWith([makeNode('a1', { labels: { zone: 'a' } }), makeNode('b1', { labels: { zone: 'b' } })]);
+  const web = (name: string) => podInfo(makePod(name, {}, { app: 'web' }));
+  cache.assumePod(web('w1'), 'a1');
+  const zones = () => {
+    const groups = [...snapshotOf(cache).podGroups()];
+    return groups.length === 0 ? {} : Object.fromEntries(groups[0]!.placed.domains('zone').byValue);
+  };
+  assert.deepEqual(zones(), { a: 1 });
+  cache.assumePod(web('w2'), 'b1');
+  cache.assumePod(web('w3'), 'b1');
+  assert.deepEqual(zones(), { a: 1, b: 2 });
+  cache.addNode(makeNode('b1', { labels: { zone: 'c' } }));
+  assert.deepEqual(zones(), { a: 1, c: 2 });
+  cache.removeNode('a1');
+  assert.deepEqual(zones(), { c: 2 }, 'a removed node is no domain');
+  cache.forgetPod('default/w2');
+  cache.forgetPod('default/w3');
+  cache.forgetPod('default/w1');
+  assert.deepEqual(zones(), {});
+});

@@ -10,6 +10,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { NodeInfo, hasAffinityTerms } from './node-info.js';
 import { podInfo, podKey, type NamespaceLabels, type PodInfo } from './pod-info.js';
+import { PlacedCounts, type Topology } from './placed-counts.js';
 import type { PodGroup, Snapshot, TermGroup } from './types.js';
 
 /**
@@ -18,11 +19,13 @@ import type { PodGroup, Snapshot, TermGroup } from './types.js';
  */
 function sameScheduling(a: Pod, b: Pod): boolean {
   if (a.metadata?.uid !== b.metadata?.uid || !!a.metadata?.deletionTimestamp !== !!b.metadata?.deletionTimestamp) return false;
-  const la = a.metadata?.labels ?? {};
-  const lb = b.metadata?.labels ?? {};
-  const keys = Object.keys(la);
-  if (keys.length !== Object.keys(lb).length) return false;
-  for (const k of keys) if (la[k] !== lb[k]) return false;
+  return sameLabels(a.metadata?.labels ?? {}, b.metadata?.labels ?? {});
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
   return true;
 }
 
@@ -43,6 +46,14 @@ export class SchedulerCache {
   private list: NodeInfo[] | undefined;
   /** Nodes with pods whose affinity terms bear on others; rebuilt only when such a pod or a node comes or goes. */
   private affinityList: NodeInfo[] | undefined;
+  /** Node labels as the groups' domain counts see them; the epoch moves when a node comes, goes or is relabelled. */
+  private readonly topology: { epoch: number; labelsOf: Topology['labelsOf'] } = {
+    epoch: 0,
+    labelsOf: (name) => {
+      const n = this.nodes.get(name);
+      return n?.node ? n.labels : undefined;
+    },
+  };
 
   nodeCount(): number {
     return this.nodeList().length;
@@ -52,6 +63,7 @@ export class SchedulerCache {
     const name = node.metadata?.name ?? '';
     let info = this.nodes.get(name);
     if (info?.node) this.countImages(info.node, -1);
+    if (!info?.node || !sameLabels(info.labels, node.metadata?.labels ?? {})) this.topology.epoch++;
     if (!info) this.nodes.set(name, (info = new NodeInfo(name)));
     info.setNode(node);
     this.countImages(node, 1);
@@ -62,6 +74,7 @@ export class SchedulerCache {
     const info = this.nodes.get(name);
     if (!info) return;
     if (info.node) this.countImages(info.node, -1);
+    this.topology.epoch++;
     // Pods still bound to a deleted node stay accounted until they go (upstream keeps a ghost).
     if (info.pods.size === 0) this.nodes.delete(name);
     else info.node = undefined;
@@ -172,21 +185,15 @@ export class SchedulerCache {
   }
 
   private group(state: PodState, sign: 1 | -1): void {
-    const count = (nodes: Map<string, number>) => {
-      const n = (nodes.get(state.node) ?? 0) + sign;
-      if (n > 0) nodes.set(state.node, n);
-      else nodes.delete(state.node);
-      return nodes.size;
-    };
     const info = state.info;
     let g = this.podGroups.get(info.labelsKey);
-    if (!g) this.podGroups.set(info.labelsKey, (g = { sample: info, nodes: new Map() }));
-    if (count(g.nodes) === 0) this.podGroups.delete(info.labelsKey);
+    if (!g) this.podGroups.set(info.labelsKey, (g = { sample: info, placed: new PlacedCounts(this.topology) }));
+    if (g.placed.shift(state.node, sign) === 0) this.podGroups.delete(info.labelsKey);
     for (const term of info.requiredAntiAffinity) {
       const key = `${term.id}\u0000${term.topologyKey}`;
       let t = this.antiGroups.get(key);
-      if (!t) this.antiGroups.set(key, (t = { term, nodes: new Map() }));
-      if (count(t.nodes) === 0) this.antiGroups.delete(key);
+      if (!t) this.antiGroups.set(key, (t = { term, placed: new PlacedCounts(this.topology) }));
+      if (t.placed.shift(state.node, sign) === 0) this.antiGroups.delete(key);
     }
   }
 

@@ -210,12 +210,15 @@ export class Framework {
   /** Weighted, normalised totals per feasible node. */
   score(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot): NodeScore[] {
     const totals: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    // One scratch list for every plugin's raw scores (each plugin overwrites it), not one per plugin.
+    let scores: NodeScore[] | undefined;
     for (const { plugin, weight } of this.scorers) {
       if (plugin.preScore) {
         const status = plugin.preScore(state, pod, nodes, snapshot);
         if (status?.code === 'Skip') continue;
       }
-      const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score!(state, pod, n) }));
+      scores ??= nodes.map((n) => ({ name: n.name, score: 0 }));
+      for (let i = 0; i < nodes.length; i++) scores[i]!.score = plugin.score!(state, pod, nodes[i]!);
       plugin.normalizeScore?.(state, pod, scores);
       for (let i = 0; i < scores.length; i++) totals[i]!.score += scores[i]!.score * weight;
     }

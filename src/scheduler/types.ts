@@ -12,6 +12,7 @@ import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeInfo } from './node-info.js';
+import type { PlacedCounts } from './placed-counts.js';
 import type { AffinityTerm, NamespaceLabels, PodInfo } from './pod-info.js';
 
 export type Code = 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error' | 'Skip';
@@ -34,13 +35,13 @@ export type CycleState = Map<string, unknown>;
 /** Pods with the same namespace and labels (one workload, usually), counted per node. */
 export interface PodGroup {
   sample: PodInfo;
-  nodes: Map<string, number>;
+  placed: PlacedCounts;
 }
 
 /** Equal required anti-affinity terms of placed pods, counted per node. */
 export interface TermGroup {
   term: AffinityTerm;
-  nodes: Map<string, number>;
+  placed: PlacedCounts;
 }
 
 /** The nodes as the cache sees them at the start of a scheduling cycle. */

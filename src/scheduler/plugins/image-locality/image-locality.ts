@@ -3,7 +3,7 @@
  * and scaled down by how many nodes have them (to avoid piling pods onto one node), with
  * upstream's thresholds of 23 MB and 1000 MB per container.
  */
-import { MAX_NODE_SCORE, type Plugin } from '../../types.js';
+import { MAX_NODE_SCORE, skip, type Plugin } from '../../types.js';
 
 export const NAME = 'ImageLocality';
 const MB = 1024 * 1024;
@@ -30,6 +30,8 @@ export function newImageLocality(): Plugin {
     preScore(state, pod, _nodes, snapshot) {
       const images = [...(pod.pod.spec?.initContainers ?? []), ...(pod.pod.spec?.containers ?? [])].map((c) => normalizedImageName(c.image ?? ''));
       const spread = images.map((i) => snapshot.imageNodeCount(i) / Math.max(1, snapshot.nodes.length));
+      // No node holds any of the images: every node would score 0.
+      if (spread.every((s) => s === 0)) return skip();
       state.set(STATE, { images, spread });
       return undefined;
     },

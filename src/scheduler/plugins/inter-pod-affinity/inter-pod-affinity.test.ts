@@ -48,3 +48,20 @@ it('preferred terms score domains, min–max normalised', () => {
   const scores = scoreAll(newInterPodAffinity(), pod, snap);
   assert.deepEqual(Object.fromEntries(scores), { a1: 100, a2: 100, b1: 0, nozone: 50 });
 });
+
+it('follows the cache between cycles: pods assumed, nodes relabelled', async () => {
+  const { podInfo } = await import('../../pod-info.js');
+  const cache = cacheWith(nodes);
+  const pod = makePod('web', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('cache')] } } }, { app: 'web' });
+  const rejected = () => [...filterAll(newInterPodAffinity(), pod, snapshotOf(cache))].filter(([, s]) => s).map(([n]) => n).sort();
+  assert.deepEqual(rejected(), []);
+  cache.assumePod(podInfo(makePod('cache-1', {}, { app: 'cache' })), 'b1');
+  assert.deepEqual(rejected(), ['b1']);
+  cache.assumePod(podInfo(makePod('cache-2', {}, { app: 'cache' })), 'a1');
+  assert.deepEqual(rejected(), ['a1', 'a2', 'b1']);
+  cache.addNode(makeNode('a1', { labels: { zone: 'b' } }));
+  assert.deepEqual(rejected(), ['a1', 'b1'], 'a1 moved to zone b; a2 has no matching pod left in zone a');
+  cache.forgetPod('default/cache-1');
+  cache.forgetPod('default/cache-2');
+  assert.deepEqual(rejected(), []);
+});

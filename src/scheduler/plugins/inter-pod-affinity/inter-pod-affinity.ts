@@ -3,10 +3,12 @@
  * required anti-affinity of pods already placed against it, all by topology domain
  * (the value of the term's topologyKey label on the node); preferred terms of both sides
  * score nodes (existing pods' required affinity counts with weight 1, as upstream's
- * hardPodAffinityWeight). PreFilter counts matching pods per domain once per cycle, so
- * the per-node filter is a few map lookups.
+ * hardPodAffinityWeight). PreFilter gathers the domain counts of the groups of placed pods
+ * that match (kept current by the cache), so the per-node filter is a few map lookups.
  */
 import type { NodeInfo } from '../../node-info.js';
+import type { DomainCounts } from '../../placed-counts.js';
+import { DomainSums } from './domain-sums.js';
 import { termMatches, type AffinityTerm, type PodInfo } from '../../pod-info.js';
 import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type Plugin, type Snapshot } from '../../types.js';
 
@@ -16,15 +18,13 @@ export const ERR_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
 export const ERR_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
 const HARD_POD_AFFINITY_WEIGHT = 1;
 
-const pair = (key: string, value: string) => `${key}\u0000${value}`;
-
 interface FilterState {
-  /** Domains where an existing pod's required anti-affinity selects the incoming pod. */
-  existingAnti: Map<string, number>;
-  existingAntiKeys: Set<string>;
-  /** Per incoming required affinity term: matching pods per domain. */
-  affinity: Map<string, number>;
-  anti: Map<string, number>;
+  /** Placed pods whose required anti-affinity selects the incoming pod, per domain of their term's key. */
+  existingAnti: DomainSums;
+  /** Placed pods matching all of the incoming pod's required affinity terms, per domain of each term's key. */
+  affinity: DomainSums;
+  /** Placed pods matching each of the incoming pod's required anti-affinity terms, per domain. */
+  anti: DomainSums;
   /** No pod anywhere matches the affinity terms, and the pod matches them itself. */
   selfAffinityOk: boolean;
   /** The pod has required affinity terms and matches all of them itself. */
@@ -40,76 +40,46 @@ interface ScoreState {
 const FILTER = 'InterPodAffinity/filter';
 const SCORE = 'InterPodAffinity/score';
 
-function add(map: Map<string, number>, key: string, n: number): void {
-  map.set(key, (map.get(key) ?? 0) + n);
-}
+type Part = { topologyKey: string; counts: DomainCounts };
 
-function countExistingAnti(pod: PodInfo, snapshot: Snapshot, out: Map<string, number>, keys: Set<string>): void {
-  for (const { term, nodes } of snapshot.antiAffinityGroups()) {
-    if (!termMatches(term, pod, snapshot.namespaceLabels)) continue;
-    for (const [name, n] of nodes) {
-      const value = snapshot.get(name)?.labels[term.topologyKey];
-      if (value === undefined) continue;
-      add(out, pair(term.topologyKey, value), n);
-      keys.add(term.topologyKey);
-    }
+function* existingAntiParts(pod: PodInfo, snapshot: Snapshot): Iterable<Part> {
+  for (const { term, placed } of snapshot.antiAffinityGroups()) {
+    if (termMatches(term, pod, snapshot.namespaceLabels)) yield { topologyKey: term.topologyKey, counts: placed.domains(term.topologyKey) };
   }
 }
 
-/** Counts, per domain, placed pods matching every term (upstream counts a pod once per term set). */
-function countIncoming(terms: AffinityTerm[], snapshot: Snapshot, out: Map<string, number>): void {
+/** Groups of placed pods matching every term, counted under each term's key (upstream counts a pod once per term set). */
+function* affinityParts(terms: AffinityTerm[], snapshot: Snapshot): Iterable<Part> {
   if (terms.length === 0) return;
-  for (const { sample, nodes } of snapshot.podGroups()) {
+  for (const { sample, placed } of snapshot.podGroups()) {
     if (!terms.every((t) => termMatches(t, sample, snapshot.namespaceLabels))) continue;
-    for (const [name, n] of nodes) {
-      const labels = snapshot.get(name)?.labels;
-      if (!labels) continue;
-      for (const t of terms) {
-        const value = labels[t.topologyKey];
-        if (value !== undefined) add(out, pair(t.topologyKey, value), n);
-      }
-    }
+    for (const t of terms) yield { topologyKey: t.topologyKey, counts: placed.domains(t.topologyKey) };
   }
 }
 
-/** Counts, per domain, placed pods matching each term. */
-function countIncomingEach(terms: AffinityTerm[], snapshot: Snapshot, out: Map<string, number>): void {
+/** Groups of placed pods matching each term, under that term's key. */
+function* antiParts(terms: AffinityTerm[], snapshot: Snapshot): Iterable<Part> {
   if (terms.length === 0) return;
-  for (const { sample, nodes } of snapshot.podGroups()) {
+  for (const { sample, placed } of snapshot.podGroups()) {
     for (const t of terms) {
-      if (!termMatches(t, sample, snapshot.namespaceLabels)) continue;
-      for (const [name, n] of nodes) {
-        const value = snapshot.get(name)?.labels[t.topologyKey];
-        if (value !== undefined) add(out, pair(t.topologyKey, value), n);
-      }
+      if (termMatches(t, sample, snapshot.namespaceLabels)) yield { topologyKey: t.topologyKey, counts: placed.domains(t.topologyKey) };
     }
   }
 }
 
 function preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot): undefined {
   const matchesOwnAffinity = pod.requiredAffinity.length > 0 && pod.requiredAffinity.every((t) => termMatches(t, pod, snapshot.namespaceLabels));
+  const affinity = DomainSums.of(affinityParts(pod.requiredAffinity, snapshot));
   const s: FilterState = {
-    existingAnti: new Map(),
-    existingAntiKeys: new Set(),
-    affinity: new Map(),
-    anti: new Map(),
-    selfAffinityOk: false,
+    existingAnti: DomainSums.of(existingAntiParts(pod, snapshot)),
+    affinity,
+    anti: DomainSums.of(antiParts(pod.requiredAntiAffinity, snapshot)),
+    selfAffinityOk: matchesOwnAffinity && affinity.total === 0,
     matchesOwnAffinity,
     namespaceLabels: snapshot.namespaceLabels,
   };
-  countExistingAnti(pod, snapshot, s.existingAnti, s.existingAntiKeys);
-  countIncoming(pod.requiredAffinity, snapshot, s.affinity);
-  countIncomingEach(pod.requiredAntiAffinity, snapshot, s.anti);
-  s.selfAffinityOk = matchesOwnAffinity && s.affinity.size === 0;
   state.set(FILTER, s);
   return undefined;
-}
-
-/** Adds `delta` to a domain's count, dropping the entry at zero (an empty map means "no match anywhere"). */
-function shift(map: Map<string, number>, key: string, delta: number): void {
-  const n = (map.get(key) ?? 0) + delta;
-  if (n > 0) map.set(key, n);
-  else map.delete(key);
 }
 
 /**
@@ -124,30 +94,21 @@ function updateWithPod(state: CycleState, pod: PodInfo, other: PodInfo, node: No
   // The other pod's own required anti-affinity, if it selects the incoming pod.
   for (const t of other.requiredAntiAffinity) {
     const value = node.labels[t.topologyKey];
-    if (value === undefined || !termMatches(t, pod, ns)) continue;
-    if (next.existingAnti === s.existingAnti) {
-      next.existingAnti = new Map(s.existingAnti);
-      next.existingAntiKeys = new Set(s.existingAntiKeys);
-    }
-    shift(next.existingAnti, pair(t.topologyKey, value), delta);
-    next.existingAntiKeys.add(t.topologyKey);
+    if (value !== undefined && termMatches(t, pod, ns)) next.existingAnti = next.existingAnti.shifted(t.topologyKey, value, delta);
   }
   // The incoming pod's required affinity counts pods matching every term.
   if (pod.requiredAffinity.length > 0 && pod.requiredAffinity.every((t) => termMatches(t, other, ns))) {
-    next.affinity = new Map(s.affinity);
     for (const t of pod.requiredAffinity) {
       const value = node.labels[t.topologyKey];
-      if (value !== undefined) shift(next.affinity, pair(t.topologyKey, value), delta);
+      if (value !== undefined) next.affinity = next.affinity.shifted(t.topologyKey, value, delta);
     }
   }
   // Its required anti-affinity counts pods per term.
   for (const t of pod.requiredAntiAffinity) {
     const value = node.labels[t.topologyKey];
-    if (value === undefined || !termMatches(t, other, ns)) continue;
-    if (next.anti === s.anti) next.anti = new Map(s.anti);
-    shift(next.anti, pair(t.topologyKey, value), delta);
+    if (value !== undefined && termMatches(t, other, ns)) next.anti = next.anti.shifted(t.topologyKey, value, delta);
   }
-  next.selfAffinityOk = s.matchesOwnAffinity && next.affinity.size === 0;
+  next.selfAffinityOk = s.matchesOwnAffinity && next.affinity.total === 0;
   state.set(FILTER, next);
 }
 
@@ -157,18 +118,18 @@ function filter(state: CycleState, pod: PodInfo, node: NodeInfo) {
     let ok = true;
     for (const t of pod.requiredAffinity) {
       const value = node.labels[t.topologyKey];
-      if (value === undefined || !((s.affinity.get(pair(t.topologyKey, value)) ?? 0) > 0)) ok = false;
+      if (value === undefined || !(s.affinity.get(t.topologyKey, value) > 0)) ok = false;
     }
     // The first pod of a group that selects itself may go anywhere the keys exist.
     if (!ok && !(s.selfAffinityOk && pod.requiredAffinity.every((t) => node.labels[t.topologyKey] !== undefined))) return unresolvable(ERR_AFFINITY);
   }
   for (const t of pod.requiredAntiAffinity) {
     const value = node.labels[t.topologyKey];
-    if (value !== undefined && (s.anti.get(pair(t.topologyKey, value)) ?? 0) > 0) return unschedulable(ERR_ANTI_AFFINITY);
+    if (value !== undefined && s.anti.get(t.topologyKey, value) > 0) return unschedulable(ERR_ANTI_AFFINITY);
   }
-  for (const key of s.existingAntiKeys) {
+  for (const key of s.existingAnti.keys) {
     const value = node.labels[key];
-    if (value !== undefined && (s.existingAnti.get(pair(key, value)) ?? 0) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
+    if (value !== undefined && s.existingAnti.get(key, value) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
   }
   return undefined;
 }
@@ -188,13 +149,10 @@ function preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[], 
   if (incoming) {
     // The incoming pod's preferences, counted over groups of placed pods.
     const weighted = [...pod.preferredAffinity.map((t) => ({ t, w: t.weight })), ...pod.preferredAntiAffinity.map((t) => ({ t, w: -t.weight }))];
-    for (const { sample, nodes } of snapshot.podGroups()) {
+    for (const { sample, placed } of snapshot.podGroups()) {
       for (const { t, w } of weighted) {
         if (!termMatches(t, sample, ns)) continue;
-        for (const [name, n] of nodes) {
-          const v = snapshot.get(name)?.labels[t.topologyKey];
-          if (v !== undefined) addScore(scores, t.topologyKey, v, w * n);
-        }
+        for (const [v, n] of placed.domains(t.topologyKey).byValue) addScore(scores, t.topologyKey, v, w * n);
       }
     }
   }

@@ -109,13 +109,22 @@ function countDomains(constraints: Constraint[], pod: PodInfo, nodes: readonly N
       counts[i]!.set(value, 0);
     }
   }
-  for (const { sample, nodes: placed } of snapshot.podGroups()) {
+  // Where a node counts exactly when it has the constraint's key, whole groups' domain counts serve.
+  const byKeyOnly = constraints.map((c) => !(policies && (checkAffinity || c.honorTaints)) && (!requireAllKeys || constraints.every((o) => o.topologyKey === c.topologyKey)));
+  for (const { sample, placed } of snapshot.podGroups()) {
     if (sample.namespace !== pod.namespace || sample.pod.metadata?.deletionTimestamp) continue;
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i]!;
       if (!matchLabels(c.selector, sample.labels)) continue;
       const byValue = counts[i]!;
-      for (const [name, n] of placed) {
+      if (byKeyOnly[i]) {
+        for (const [value, n] of placed.domains(c.topologyKey).byValue) {
+          const current = byValue.get(value);
+          if (current !== undefined) byValue.set(value, current + n);
+        }
+        continue;
+      }
+      for (const [name, n] of placed.nodes) {
         const node = snapshot.get(name);
         if (!node) continue;
         const current = byValue.get(node.labels[c.topologyKey] ?? '');
