@@ -129,6 +129,8 @@ export interface FieldError {
   field: string;
   /** The offending value, shown in the message as upstream does; omitted for Required. */
   value?: unknown;
+  /** Upstream's field.OmitValueType: the message names no value at all. */
+  omitValue?: true;
   detail: string;
 }
 
@@ -150,7 +152,7 @@ export function fieldErrorMessage(e: FieldError): string {
     case 'FieldValueTypeInvalid':
       return `${e.field}: Invalid value: ${renderValue(e.value)}: ${e.detail}`;
     default:
-      return `${e.field}: Invalid value: ${renderValue(e.value)}: ${e.detail}`;
+      return `${e.field}: Invalid value: ${e.omitValue ? '' : `${renderValue(e.value)}: `}${e.detail}`;
   }
 }
 

@@ -186,6 +186,25 @@ describe('Job validation of per-index fields', () => {
     assert.deepEqual(await refusedFields('v-failindex', { completions: 2, podReplacementPolicy: 'Failed', podFailurePolicy }), ['spec.podFailurePolicy.rules[1].action']);
   });
 
+  it('refuses podFailurePolicy rules as upstream words it, and accepts a valid policy', async () => {
+    try {
+      await client.create<Job>(RESOURCE_TYPES.jobs, indexedJob('v-pfp', { completions: 2, podFailurePolicy: { rules: [{ action: 'FailJob' } as never] } }));
+      assert.fail('accepted');
+    } catch (err) {
+      assert.ok(err instanceof ApiError && err.code === 422, String(err));
+      assert.match(err.message, /Job\.batch "v-pfp" is invalid: spec\.podFailurePolicy\.rules\[0\]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required$/);
+    }
+    const valid = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }, { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'NotIn', values: [0, 3] } }] };
+    assert.deepEqual(await refusedFields('v-pfp-count', { completions: 2, podFailurePolicy: { rules: [...valid.rules, { action: 'Bogus', onExitCodes: { operator: 'In', values: [2, 1, 1, 0] } }] } }), [
+      'spec.podFailurePolicy.rules[2].action',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values[2]',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values[3]',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values',
+    ]);
+    await client.create<Job>(RESOURCE_TYPES.jobs, indexedJob('v-pfp-ok', { completions: 2, podFailurePolicy: valid }));
+    await client.delete(RESOURCE_TYPES.jobs, 'v-pfp-ok', { namespace: 'default', propagationPolicy: 'Background' });
+  });
+
   it('refuses a successPolicy that is not for an Indexed Job or whose rules cannot hold', async () => {
     assert.deepEqual(await refusedFields('v-sp-mode', { completionMode: 'NonIndexed', completions: 2, successPolicy: { rules: [{ succeededCount: 1 }] } }), ['spec.successPolicy']);
     assert.deepEqual(await refusedFields('v-sp-empty', { completions: 2, successPolicy: { rules: [] } }), ['spec.successPolicy.rules']);

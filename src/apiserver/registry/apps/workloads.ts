@@ -13,6 +13,7 @@ import { AGE_COLUMN, ageCell, column, defaultStrategy, field, numberField, orNon
 import type { Strategy } from '../strategy.js';
 import { defaultPodSpec, validatePodSpec } from '../core/pods.js';
 import { validateCronJobName, validateCronJobSpecFields, type CronJobSpecFields } from '../../../api/cron/cronjob-validation.js';
+import { validatePodFailurePolicy } from './pod-failure-policy-validation.js';
 
 type Spec = Record<string, unknown> & { selector?: LabelSelector; template?: PodTemplateSpec; replicas?: number };
 const specOf = (obj: StoredObject): Spec => {
@@ -396,7 +397,7 @@ function validateSuccessPolicy(policy: { rules?: SuccessPolicyRule[] }, completi
 
 /**
  * Upstream validateJobSpec for the Indexed-Job fields: backoffLimitPerIndex,
- * maxFailedIndexes, the FailIndex podFailurePolicy action and successPolicy.
+ * maxFailedIndexes and successPolicy (podFailurePolicy: pod-failure-policy-validation.ts).
  */
 export function validateJobIndexFields(spec: Record<string, unknown>): FieldError[] {
   const errors: FieldError[] = [];
@@ -427,10 +428,6 @@ export function validateJobIndexFields(spec: Record<string, unknown>): FieldErro
     if (perIndex != null) invalid('spec.backoffLimitPerIndex', perIndex, 'requires indexed completion mode');
     if (maxFailed != null) invalid('spec.maxFailedIndexes', maxFailed, 'requires indexed completion mode');
   }
-  const pfpRules = (spec['podFailurePolicy'] as { rules?: { action?: unknown }[] } | undefined)?.rules;
-  (Array.isArray(pfpRules) ? pfpRules : []).forEach((rule, i) => {
-    if (rule?.action === 'FailIndex' && perIndex == null) invalid(`spec.podFailurePolicy.rules[${i}].action`, 'FailIndex', 'requires the backoffLimitPerIndex to be set');
-  });
   const successPolicy = spec['successPolicy'];
   if (successPolicy != null) {
     if (!indexed) invalid('spec.successPolicy', successPolicy, 'requires indexed completion mode');
@@ -455,10 +452,10 @@ export const jobStrategy: Strategy = {
   defaults(obj) {
     defaultJobSpec(specOf(obj), obj.metadata.uid, obj.metadata.name);
   },
-  validate: (obj) => [...validateTemplateOwner(obj, JOB_RULES), ...validateJobIndexFields(specOf(obj))],
+  validate: (obj) => [...validateTemplateOwner(obj, JOB_RULES), ...validateJobIndexFields(specOf(obj)), ...validatePodFailurePolicy(specOf(obj))],
   validateUpdate(obj, old, sub) {
     if (sub === 'status') return [];
-    const errors = [...validateTemplateOwner(obj, JOB_RULES), ...validateJobIndexFields(specOf(obj))];
+    const errors = [...validateTemplateOwner(obj, JOB_RULES), ...validateJobIndexFields(specOf(obj)), ...validatePodFailurePolicy(specOf(obj))];
     errors.push(...immutableSelector(obj, old));
     const before = specOf(old);
     const now = specOf(obj);

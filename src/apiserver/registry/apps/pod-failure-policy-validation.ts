@@ -1,0 +1,102 @@
+/**
+ * Upstream validatePodFailurePolicy for a Job spec: the pod template must use restartPolicy
+ * Never; at most 20 rules, each with a known action (FailIndex only with
+ * backoffLimitPerIndex) and exactly one of onExitCodes (operator In/NotIn, a known
+ * container name, 1–255 distinct values in ascending order, no 0 with In) and
+ * onPodConditions (at most 20 patterns, each a qualified condition type and a status of
+ * True, False or Unknown).
+ */
+import type { FieldError } from '../../../api/errors.js';
+import { isQualifiedName } from '../../../api/validation/names.js';
+
+const MAX_RULES = 20;
+const MAX_EXIT_CODE_VALUES = 255;
+const MAX_CONDITION_PATTERNS = 20;
+const ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+const OPERATORS = ['In', 'NotIn'];
+const STATUSES = ['False', 'True', 'Unknown'];
+
+const quoted = (values: string[]) => values.map((v) => JSON.stringify(v)).join(', ');
+/** Go's %q of a string slice, as upstream's "valid values" details print it. */
+const goList = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(' ')}]`;
+
+interface ExitCodes {
+  containerName?: unknown;
+  operator?: unknown;
+  values?: unknown;
+}
+
+interface Rule {
+  action?: unknown;
+  onExitCodes?: ExitCodes | null;
+  onPodConditions?: unknown;
+}
+
+function exitCodeErrors(req: ExitCodes, path: string, containers: Set<string>): FieldError[] {
+  const errors: FieldError[] = [];
+  const { operator, containerName } = req;
+  if (operator === undefined || operator === null || operator === '') errors.push({ type: 'FieldValueRequired', field: `${path}.operator`, detail: `valid values: ${goList(OPERATORS)}` });
+  else if (!OPERATORS.includes(String(operator))) errors.push({ type: 'FieldValueNotSupported', field: `${path}.operator`, value: operator, detail: `supported values: ${quoted(OPERATORS)}` });
+  if (typeof containerName === 'string' && !containers.has(containerName)) {
+    errors.push({ type: 'FieldValueInvalid', field: `${path}.containerName`, value: containerName, detail: 'must be one of the container or initContainer names in the pod template' });
+  }
+  const values = Array.isArray(req.values) ? (req.values as unknown[]) : [];
+  const valuesPath = `${path}.values`;
+  if (values.length === 0) errors.push({ type: 'FieldValueInvalid', field: valuesPath, value: values, detail: 'at least one value is required' });
+  else if (values.length > MAX_EXIT_CODE_VALUES) errors.push({ type: 'FieldValueTooMany', field: valuesPath, detail: `${values.length}: must have at most ${MAX_EXIT_CODE_VALUES} items` });
+  const seen = new Set<unknown>();
+  let ordered = true;
+  values.forEach((v, j) => {
+    if (operator === 'In' && v === 0) errors.push({ type: 'FieldValueInvalid', field: `${valuesPath}[${j}]`, value: v, detail: 'must not be 0 for the In operator' });
+    if (seen.has(v)) errors.push({ type: 'FieldValueDuplicate', field: `${valuesPath}[${j}]`, value: v, detail: '' });
+    else seen.add(v);
+    if (j > 0 && (values[j - 1] as number) > (v as number)) ordered = false;
+  });
+  if (!ordered) errors.push({ type: 'FieldValueInvalid', field: valuesPath, value: values, detail: 'must be ordered' });
+  return errors;
+}
+
+function conditionErrors(patterns: unknown[], path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (patterns.length > MAX_CONDITION_PATTERNS) errors.push({ type: 'FieldValueTooMany', field: path, detail: `${patterns.length}: must have at most ${MAX_CONDITION_PATTERNS} items` });
+  patterns.forEach((raw, j) => {
+    const pattern = (raw ?? {}) as { type?: unknown; status?: unknown };
+    const type = typeof pattern.type === 'string' ? pattern.type : '';
+    for (const detail of isQualifiedName(type)) errors.push({ type: 'FieldValueInvalid', field: `${path}[${j}].type`, value: type, detail });
+    const status = pattern.status;
+    if (status === undefined || status === null || status === '') errors.push({ type: 'FieldValueRequired', field: `${path}[${j}].status`, detail: `valid values: ${goList(STATUSES)}` });
+    else if (!STATUSES.includes(String(status))) errors.push({ type: 'FieldValueNotSupported', field: `${path}[${j}].status`, value: status, detail: `supported values: ${quoted(STATUSES)}` });
+  });
+  return errors;
+}
+
+export function validatePodFailurePolicy(spec: Record<string, unknown>): FieldError[] {
+  const policy = spec['podFailurePolicy'] as { rules?: unknown } | null | undefined;
+  if (policy === undefined || policy === null) return [];
+  const errors: FieldError[] = [];
+  const templateSpec = ((spec['template'] as { spec?: Record<string, unknown> } | undefined)?.spec ?? {}) as { restartPolicy?: unknown; containers?: { name?: string }[]; initContainers?: { name?: string }[] };
+  // Other restart policies are reported by the template checks; OnFailure is refused here.
+  if (templateSpec.restartPolicy === 'OnFailure') {
+    errors.push({ type: 'FieldValueInvalid', field: 'spec.template.spec.restartPolicy', value: 'OnFailure', detail: 'only "Never" is supported when podFailurePolicy is specified' });
+  }
+  const rules = Array.isArray(policy.rules) ? (policy.rules as unknown[]) : [];
+  const rulesPath = 'spec.podFailurePolicy.rules';
+  if (rules.length > MAX_RULES) errors.push({ type: 'FieldValueTooMany', field: rulesPath, detail: `${rules.length}: must have at most ${MAX_RULES} items` });
+  const containers = new Set([...(templateSpec.containers ?? []), ...(templateSpec.initContainers ?? [])].map((c) => c?.name ?? ''));
+  rules.forEach((raw, i) => {
+    const rule = (raw ?? {}) as Rule;
+    const path = `${rulesPath}[${i}]`;
+    const action = rule.action;
+    if (action === undefined || action === null || action === '') errors.push({ type: 'FieldValueRequired', field: `${path}.action`, detail: `valid values: ${goList(ACTIONS)}` });
+    else if (action === 'FailIndex') {
+      if (spec['backoffLimitPerIndex'] == null) errors.push({ type: 'FieldValueInvalid', field: `${path}.action`, value: action, detail: 'requires the backoffLimitPerIndex to be set' });
+    } else if (!ACTIONS.includes(String(action))) errors.push({ type: 'FieldValueNotSupported', field: `${path}.action`, value: action, detail: `supported values: ${quoted(ACTIONS)}` });
+    const exitCodes = rule.onExitCodes ?? undefined;
+    const conditions = Array.isArray(rule.onPodConditions) ? (rule.onPodConditions as unknown[]) : [];
+    if (exitCodes) errors.push(...exitCodeErrors(exitCodes, `${path}.onExitCodes`, containers));
+    if (conditions.length > 0) errors.push(...conditionErrors(conditions, `${path}.onPodConditions`));
+    if (exitCodes && conditions.length > 0) errors.push({ type: 'FieldValueInvalid', field: path, omitValue: true, detail: 'specifying both OnExitCodes and OnPodConditions is not supported' });
+    if (!exitCodes && conditions.length === 0) errors.push({ type: 'FieldValueInvalid', field: path, omitValue: true, detail: 'specifying one of OnExitCodes and OnPodConditions is required' });
+  });
+  return errors;
+}
