@@ -61,3 +61,17 @@ test('close ends a waiting consumer quietly', async () => {
   setImmediate(() => q.close());
   assert.deepEqual(await pending, { revisions: [] });
 });
+
+test('a waiting consumer gets each pushed batch at once, in order, and then the failure', async () => {
+  const q = new WatchQueue({ maxBufferedEvents: 10 });
+  const it = q[Symbol.asyncIterator]();
+  const first = it.next();
+  q.push([ev(1)]);
+  q.push([ev(2), ev(3)]);
+  assert.deepEqual((await first).value.map((e: WatchEvent) => e.revision), [1]);
+  assert.deepEqual((await it.next()).value.map((e: WatchEvent) => e.revision), [2, 3]);
+  const waiting = it.next();
+  q.fail(new StorageError('Compacted', 'gone'));
+  await assert.rejects(waiting, (err: unknown) => err instanceof StorageError && err.code === 'Compacted');
+  assert.equal((await it.next()).done, true, 'the stream stays ended after its failure');
+});
