@@ -44,6 +44,7 @@ import { type Logger, silentLogger } from '../../../util/logger.js';
 import { checkDatabaseFile } from './file-check.js';
 import { ensureSchema } from './schema.js';
 import { acquireProcessLock, type ProcessLock } from './process-lock.js';
+import { parseListRecords } from './list-records.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { type WalFill, WalIndex } from './wal-index.js';
 
@@ -78,8 +79,8 @@ const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Never hold writes longer than this, even if the checkpointer is stuck. */
 const WAL_HOLD_MAX_MS = 2000;
 const EMPTY = Buffer.alloc(0);
-/** Lists whose values add up to more than this read them one by one (see listCurrentRows). */
-const ONE_BLOB_LIST_MAX_BYTES = 256 * 1024 * 1024;
+/** Rows per one-blob list page: at the largest values (1.5 MB) a page stays under SQLite's 1 GB value cap. */
+const LIST_PAGE_ROWS = 512;
 
 type WriteOp =
   | { kind: 'create'; key: string; value: Buffer }
@@ -194,8 +195,7 @@ export class SqliteBackend implements Backend {
     updateCurrent: Statement<[number, string]>;
     deleteCurrent: Statement<[string]>;
     listCurrent: Statement<[string, string, number], ValueRow>;
-    listCurrentMeta: Statement<[string, string, number], [string, number, number, number]>;
-    listCurrentValues: Statement<[string, string, number], Buffer | null>;
+    listCurrentRecords: Statement<[string, string, number], Buffer | null>;
     listAt: Statement<[number, string, string, number], ValueRow>;
     count: Statement<[string, string], { n: number }>;
     replay: Statement<[number, number, string, string, number], LogRow>;
@@ -277,19 +277,13 @@ export class SqliteBackend implements Backend {
         `SELECT c.name, c.rev, c.create_revision, kv.value FROM current c JOIN kv ON kv.id = c.rev
          WHERE c.name >= ? AND c.name < ? ORDER BY c.name LIMIT ?`,
       ),
-      // The same rows in two native calls: keys and value lengths, then every value in
-      // one blob. Each value read on its own becomes its own native Buffer, and making
-      // 10,000 of those took two thirds of a 10,000-key list (and most of its GC).
-      listCurrentMeta: db
+      // Records for listCurrentRows: header (name bytes, value bytes, rev, create_revision
+      // in fixed-width hex), name, value; one blob per page.
+      listCurrentRecords: db
         .prepare(
-          `SELECT c.name, c.rev, c.create_revision, length(kv.value) FROM current c JOIN kv ON kv.id = c.rev
-           WHERE c.name >= ? AND c.name < ? ORDER BY c.name LIMIT ?`,
-        )
-        .raw(true) as unknown as Statement<[string, string, number], [string, number, number, number]>,
-      listCurrentValues: db
-        .prepare(
-          `SELECT CAST(group_concat(v, '' ORDER BY name) AS BLOB) FROM (
-             SELECT c.name AS name, kv.value AS v FROM current c JOIN kv ON kv.id = c.rev
+          `SELECT CAST(group_concat(r, '') AS BLOB) FROM (
+             SELECT printf('%08x%08x%016x%016x', length(CAST(c.name AS BLOB)), length(kv.value), c.rev, c.create_revision) || c.name || kv.value AS r
+             FROM current c JOIN kv ON kv.id = c.rev
              WHERE c.name >= ? AND c.name < ? ORDER BY c.name LIMIT ?)`,
         )
         .pluck(true) as unknown as Statement<[string, string, number], Buffer | null>,
@@ -635,26 +629,27 @@ export class SqliteBackend implements Backend {
   }
 
   /**
-   * The live rows in [lower, upper), values as views into one buffer (as the etcd
-   * client's values are views into its response). Both statements run back to back on
-   * this connection, the only writer, so they read the same state.
+   * The live rows in [lower, upper), values as views into shared buffers (as the etcd
+   * client's values are views into its response). Each page of rows comes from one
+   * native call as one blob of self-describing records (a hex header with the name and
+   * value lengths and the two revisions, then the name and value bytes): making a
+   * Buffer per value took two thirds of a 10,000-key list, and reading keys and values
+   * in two statements walked the join twice. The records carry their own keys, so their
+   * order is checked rather than trusted (SQL leaves an aggregate's input order open);
+   * out of order, the page is read again with the order spelled out.
    */
   private listCurrentRows(lower: string, upper: string, fetch: number): ValueRow[] {
-    const meta = this.stmt.listCurrentMeta.all(lower, upper, fetch);
-    let total = 0;
-    for (const row of meta) total += row[3];
-    // SQLite caps one value at 1 GB; huge lists read value by value.
-    if (total > ONE_BLOB_LIST_MAX_BYTES) return this.stmt.listCurrent.all(lower, upper, fetch);
-    const values = meta.length > 0 ? this.stmt.listCurrentValues.get(lower, upper, fetch) ?? EMPTY : EMPTY;
-    if (values.length !== total) throw new StorageError('Unavailable', `sqlite store ${this.path}: list read ${values.length} value bytes, expected ${total}`);
-    const rows: ValueRow[] = new Array(meta.length);
-    let offset = 0;
-    for (let i = 0; i < meta.length; i++) {
-      const [name, rev, createRevision, length] = meta[i]!;
-      rows[i] = { name, rev, create_revision: createRevision, value: values.subarray(offset, offset + length) };
-      offset += length;
+    const rows: ValueRow[] = [];
+    let from = lower;
+    for (;;) {
+      const want = fetch < 0 ? LIST_PAGE_ROWS : Math.min(LIST_PAGE_ROWS, fetch - rows.length);
+      if (want <= 0) return rows;
+      const blob = this.stmt.listCurrentRecords.get(from, upper, want) ?? EMPTY;
+      const page = parseListRecords(blob) ?? this.stmt.listCurrent.all(from, upper, want);
+      for (const row of page) rows.push(row);
+      if (page.length < want) return rows;
+      from = keyAfter(page[page.length - 1]!.name);
     }
-    return rows;
   }
 
   async count(prefix: string): Promise<number> {
