@@ -73,6 +73,17 @@ const COMPACTION_BATCH_BUDGET_MS = 4;
  */
 const COMPACTION_BATCH_FRAMES = 256;
 const COMPACTION_MIN_BATCH_ROWS = 16;
+/**
+ * After each compaction batch, compaction rests this many times as long as the batch
+ * took while the checkpointer copies the batch's pages. Compaction writes about a page
+ * per removed row, twice (WAL, then database); unpaced, that saturated the disk and
+ * writers' WAL fsyncs queued behind the checkpointer's database fsyncs (p90 20 ms, worst
+ * 30–300 ms for 300,000 rows here). Resting three times the batch time and copying after
+ * every batch brought the worst write to 15–20 ms and let writers do four times as many
+ * writes meanwhile, for a compaction about 1.5 times longer (still far faster than any
+ * write rate it must keep up with).
+ */
+const COMPACTION_REST_FACTOR = 3;
 /** The WAL starts over (writes held for one checkpoint pass) once at most this many frames wait to be copied. */
 const RESTART_BACKLOG_FRAMES = 48;
 const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -779,7 +790,8 @@ export class SqliteBackend implements Backend {
     const target = this.compactedRevision;
     const started = this.now();
     let removed = 0;
-    let batchRows = this.compactionBatchRows;
+    // Start small: the first batches read cold pages, and a writer behind one waits for it.
+    let batchRows = Math.max(COMPACTION_MIN_BATCH_ROWS, Math.ceil(this.compactionBatchRows / 4));
     let restartWaits = 0;
     while (this.compactedTo < target && !this.isClosed) {
       // Compaction is background work and gives way: to a commit awaiting its fsync, to
@@ -810,8 +822,12 @@ export class SqliteBackend implements Backend {
       if (over && batchRows > COMPACTION_MIN_BATCH_ROWS) batchRows = Math.max(COMPACTION_MIN_BATCH_ROWS, Math.floor(batchRows / 2));
       // (Growing gently: a batch twice as large can take far more than twice as long.)
       else if (under && batchRows < this.compactionBatchRows * 2) batchRows = Math.ceil(batchRows * 1.25);
+      // Copy this batch's pages to the database now, in a small pass, while compaction rests.
+      this.checkpointer.nudge();
+      const rest = took * COMPACTION_REST_FACTOR;
+      if (rest >= 1) await new Promise<void>((resolve) => setTimeout(resolve, rest));
       // Let queued writes and reads run between batches.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (!this.isClosed && removed > 0) {
       this.logger.info({ revision: target, removedRows: removed, ms: this.now() - started }, 'compacted');
