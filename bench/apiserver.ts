@@ -5,7 +5,8 @@
  * Prints cold start and idle RSS (the whole server, and the API server alone), then, on
  * the API server alone (as kube-apiserver is measured), pod creates/s with 64
  * concurrent clients, GET latency, LIST of 10,000 pods to the last byte, and watch
- * delivery latency with 1,000 watchers.
+ * delivery latency with 1,000 watchers. The HTTP/2 client opens its flow-control windows
+ * as kubectl's Go transport does (test/support/api-client.ts).
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

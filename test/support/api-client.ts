@@ -6,6 +6,9 @@ import { connect, type ClientHttp2Session } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
+const GO_STREAM_WINDOW = 4 << 20;
+const GO_CONNECTION_WINDOW = 1 << 30;
+
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -29,7 +32,12 @@ export class ApiClient {
     this.session = connect(this.server, {
       ca: b64(kc.clusters[0]!.cluster['certificate-authority-data']),
       ...(options.anonymous ? {} : { cert: b64(kc.users[0]!.user['client-certificate-data']), key: b64(kc.users[0]!.user['client-key-data']) }),
+      // Flow-control windows as kubectl's Go HTTP/2 transport opens them (4 MiB per stream,
+      // 1 GiB per connection). Node's 64 KiB defaults make a large LIST wait for a
+      // WINDOW_UPDATE round trip every 64 KiB, which no real client does.
+      settings: { initialWindowSize: GO_STREAM_WINDOW },
     });
+    this.session.on('connect', () => this.session.setLocalWindowSize(GO_CONNECTION_WINDOW));
     this.session.on('error', () => {});
   }
 
