@@ -172,3 +172,20 @@ describe('server-side apply', () => {
     assert.throws(() => applyConfiguration(undefined, dup, [], ctx('a')), /duplicate entries for key/);
   });
 });
+
+describe('Update tracking of a create', () => {
+  it('records the same fields as comparing the new object with nothing', () => {
+    const created = {
+      ...base,
+      metadata: { name: 'web', labels: { app: 'web', tier: 'front' }, finalizers: ['a', 'b'] },
+      spec: { replicas: 3, template: { spec: { containers: [{ name: 'web', image: 'nginx:1', args: ['a'], env: [{ name: 'A', value: '1' }, { name: 'B' }] }, { name: 'side' }] } } },
+    };
+    const [fast] = trackUpdate(undefined, created, [], ctx('kubectl'));
+    // The general path, through a prior empty object (nothing owned, everything added).
+    const [general] = trackUpdate({}, created, [], ctx('kubectl'));
+    assert.ok(fast && general);
+    assert.deepEqual(encodeManagedFields([fast]), encodeManagedFields([general]));
+    assert.equal(fast.operation, 'Update');
+    assert.deepEqual(trackUpdate(undefined, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'only-ignored' } }, [], ctx('kubectl')), []);
+  });
+});

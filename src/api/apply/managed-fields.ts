@@ -110,6 +110,13 @@ export interface OwnershipContext {
 
 /** Records a non-apply write: returns the new entries. `before` is undefined for a create. */
 export function trackUpdate(before: unknown, after: unknown, entries: ManagerEntry[], ctx: OwnershipContext): ManagerEntry[] {
+  if (before === undefined && entries.length === 0) {
+    // A create with no prior owners: every field of the new object is this manager's
+    // (the comparison with nothing would find exactly these, at twice the cost).
+    const fields = fieldsOf(after, ctx.type).difference(ctx.ignored);
+    if (fields.isEmpty()) return [];
+    return [{ manager: ctx.manager, operation: 'Update', apiVersion: ctx.apiVersion, ...(ctx.subresource ? { subresource: ctx.subresource } : {}), time: ctx.now, fields }];
+  }
   const diff = compare(before, after, ctx.type);
   const changed = diff.added.union(diff.modified).difference(ctx.ignored);
   const removed = diff.removed;

@@ -128,7 +128,9 @@ function respondObject(ctx: ResourceContext, req: Request, res: Response, served
     const table = toTable([obj as StoredObject], served.store.strategy, { includeObject: parseIncludeObject(query.get('includeObject')), now: ctx.now(), withColumns: true });
     return writeJson(res, code, table, TABLE_CONTENT_TYPE);
   }
-  writeJson(res, code, obj);
+  const pieces = served.store.servedPieces(obj);
+  if (pieces) writeJson(res, code, Buffer.concat(pieces as Buffer[]));
+  else writeJson(res, code, obj);
 }
 
 async function list(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {

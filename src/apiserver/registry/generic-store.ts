@@ -117,6 +117,8 @@ const TRACKS_GENERATION = new Set([
 
 export class GenericStore {
   readonly tracksGeneration: boolean;
+  /** The stored bytes of objects just created, for their responses (see servedPieces). */
+  private readonly servedForms = new WeakMap<object, Pick<KeyValue, 'value' | 'modRevision'>>();
   private readonly rawOpening: string;
   private readonly rawOpeningBytes: Buffer;
   private readonly hasStatus: boolean;
@@ -171,6 +173,10 @@ export class GenericStore {
    * without parsing it.
    */
   private encode(served: StoredObject): Buffer {
+    if (!this.conversion && served.metadata.resourceVersion === undefined && startsCanonically(served)) {
+      // Already in stored order with nothing to drop (a create's object, usually).
+      return Buffer.from(JSON.stringify(served));
+    }
     const obj = this.conversion ? (this.conversion.toStorage(served) as StoredObject) : served;
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
     const { apiVersion, kind, metadata: _m, ...rest } = obj;
@@ -186,6 +192,17 @@ export class GenericStore {
    * Undefined when the stored form is not the canonical one (another version, an older
    * encoding).
    */
+  /**
+   * The served JSON of an object this store has just written, as byte pieces from its
+   * stored form (no second serialization for the response); undefined when the object
+   * is not one it wrote or has been changed since.
+   */
+  servedPieces(obj: KubeObject): readonly Buffer[] | undefined {
+    const kv = this.servedForms.get(obj);
+    if (!kv || obj.metadata?.resourceVersion !== String(kv.modRevision)) return undefined;
+    return this.rawPieces(kv);
+  }
+
   rawPieces(kv: Pick<KeyValue, 'value' | 'modRevision'>): readonly Buffer[] | undefined {
     const value = Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength);
     const opening = this.rawOpeningBytes;
@@ -322,8 +339,10 @@ export class GenericStore {
     const rollback = await this.hooks.beforeCreate?.(obj, options.dryRun ?? false);
     if (options.dryRun) return obj;
     try {
-      const rev = await this.storage.create(this.key(namespace, meta.name!), this.encode(obj));
+      const stored = this.encode(obj);
+      const rev = await this.storage.create(this.key(namespace, meta.name!), stored);
       meta.resourceVersion = String(rev);
+      this.servedForms.set(obj, { value: stored, modRevision: rev });
     } catch (err) {
       await rollback?.();
       if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.ref(meta.name));
@@ -611,6 +630,16 @@ interface ContinueToken {
 
 function encodeContinue(rv: number, lastKey: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: lastKey })).toString('base64url');
+}
+
+/** Whether an object's first keys are apiVersion, kind and metadata, in that order (the stored form's opening). */
+function startsCanonically(obj: StoredObject): boolean {
+  let i = 0;
+  for (const key in obj) {
+    if (key !== (i === 0 ? 'apiVersion' : i === 1 ? 'kind' : 'metadata')) return false;
+    if (++i === 3) return true;
+  }
+  return false;
 }
 
 function decodeContinue(token: string): ContinueToken {
