@@ -75,6 +75,22 @@ describe('discovery, health and authentication', () => {
 });
 
 describe('object lifecycle', () => {
+  it('answers a create and an update with the object as stored (what a GET then returns)', async () => {
+    const path = '/api/v1/namespaces/default/configmaps';
+    const created = await api.request<Obj>('POST', path, { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'as-stored', labels: { a: '1' } }, data: { k: 'v' } });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body, (await api.request<Obj>('GET', `${path}/as-stored`)).body);
+    // A body whose fields come in another order is answered in the same form too.
+    const put = await api.request<Obj>('PUT', `${path}/as-stored`, { data: { k: 'w' }, metadata: { ...created.body['metadata'], labels: { a: '2' } }, kind: 'ConfigMap', apiVersion: 'v1' });
+    assert.equal(put.status, 200);
+    const got = (await api.request<Obj>('GET', `${path}/as-stored`)).body;
+    assert.deepEqual(put.body, got);
+    assert.deepEqual(got['data'], { k: 'w' });
+    assert.notEqual(got['metadata'].resourceVersion, created.body['metadata'].resourceVersion);
+    const patched = await api.request<Obj>('PATCH', `${path}/as-stored`, { data: { k: 'x' } }, { 'content-type': 'application/merge-patch+json' });
+    assert.deepEqual(patched.body, (await api.request<Obj>('GET', `${path}/as-stored`)).body);
+  });
+
   it('create fills uid, creationTimestamp and resourceVersion; a second create is AlreadyExists', async () => {
     const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', cm('life-1'));
     assert.equal(res.status, 201);

@@ -117,7 +117,7 @@ const TRACKS_GENERATION = new Set([
 
 export class GenericStore {
   readonly tracksGeneration: boolean;
-  /** The stored bytes of objects just created, for their responses (see servedPieces). */
+  /** The stored bytes of objects just created or updated, for their responses (see servedPieces). */
   private readonly servedForms = new WeakMap<object, Pick<KeyValue, 'value' | 'modRevision'>>();
   private readonly rawOpening: string;
   private readonly rawOpeningBytes: Buffer;
@@ -173,9 +173,17 @@ export class GenericStore {
    * without parsing it.
    */
   private encode(served: StoredObject): Buffer {
-    if (!this.conversion && served.metadata.resourceVersion === undefined && startsCanonically(served)) {
-      // Already in stored order with nothing to drop (a create's object, usually).
-      return Buffer.from(JSON.stringify(served));
+    const meta = served.metadata as { resourceVersion?: string | undefined };
+    if (!this.conversion && startsCanonically(served) && !Object.isFrozen(meta)) {
+      // Already in stored order: one stringify, with the resourceVersion left out.
+      const rv = meta.resourceVersion;
+      if (rv === undefined) return Buffer.from(JSON.stringify(served));
+      meta.resourceVersion = undefined;
+      try {
+        return Buffer.from(JSON.stringify(served));
+      } finally {
+        meta.resourceVersion = rv;
+      }
     }
     const obj = this.conversion ? (this.conversion.toStorage(served) as StoredObject) : served;
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
@@ -422,8 +430,10 @@ export class GenericStore {
       const rollback = subresource === '' ? await this.hooks.beforeUpdate?.(next, current, options.dryRun ?? false) : undefined;
       if (options.dryRun) return { object: next, created: false };
       try {
-        const rev = await this.storage.update(this.key(namespace, name), this.encode(next), kv.modRevision);
+        const stored = this.encode(next);
+        const rev = await this.storage.update(this.key(namespace, name), stored, kv.modRevision);
         next.metadata.resourceVersion = String(rev);
+        this.servedForms.set(next, { value: stored, modRevision: rev });
         if (subresource === '') await this.hooks.afterUpdate?.(next, current);
         return { object: next, created: false };
       } catch (err) {
