@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { FieldSet, fieldElement } from './field-set.js';
 import { ANCIENT_CHANGES, ApplyConflictError, applyConfiguration, capUpdateManagers, decodeManagedFields, encodeManagedFields, trackUpdate, type ManagerEntry } from './managed-fields.js';
 import { SCALAR, type ApplyType } from './schema-type.js';
+import { DuplicateItemError, fieldsV1Of } from './walk.js';
 
 const struct = (fields: Record<string, ApplyType>, atomic = false): ApplyType => ({ kind: 'struct', atomic, field: (n) => fields[n] });
 const map = (element: ApplyType): ApplyType => ({ kind: 'map', atomic: false, element: () => element });
@@ -187,5 +188,51 @@ describe('Update tracking of a create', () => {
     assert.deepEqual(encodeManagedFields([fast]), encodeManagedFields([general]));
     assert.equal(fast.operation, 'Update');
     assert.deepEqual(trackUpdate(undefined, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'only-ignored' } }, [], ctx('kubectl')), []);
+  });
+});
+
+describe('FieldsV1 of a whole object in one walk', () => {
+  const pod = struct({
+    apiVersion: SCALAR,
+    kind: SCALAR,
+    metadata: struct({ name: SCALAR, namespace: SCALAR, labels: map(SCALAR), annotations: map(SCALAR), finalizers: set }),
+    spec: struct({
+      volumes: map(struct({ path: SCALAR, items: keyed(['key'], struct({ key: SCALAR, mode: SCALAR })) })),
+      containers: keyed(['name'], struct({ name: SCALAR, args: atomicList, env: keyed(['name'], struct({ name: SCALAR, value: SCALAR })), ports: keyed(['containerPort', 'protocol'], struct({ containerPort: SCALAR, protocol: SCALAR, name: SCALAR })) })),
+      nodeSelector: map(SCALAR),
+      tolerations: atomicList,
+    }),
+    status: struct({ phase: SCALAR }),
+  });
+  const ignoredHere = FieldSet.fromPaths([[fieldElement('apiVersion')], [fieldElement('kind')], ['f:metadata', 'f:name'], ['f:metadata', 'f:namespace'], ['f:status']]);
+  const context = { type: pod, manager: 'm', apiVersion: 'v1', ignored: ignoredHere, now: '2026-11-29T00:00:00Z', force: false };
+  const objects: Record<string, unknown>[] = [
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'd', labels: { b: '1', a: '2', 'x/y': '' }, annotations: {}, finalizers: ['z', 'a'] },
+      spec: {
+        containers: [
+          { name: 'web', args: ['b', 'a'], env: [{ name: 'Z', value: '1' }, { name: 'A' }], ports: [{ containerPort: 80, protocol: 'TCP', name: 'http' }, { containerPort: 80, protocol: 'UDP' }] },
+          { name: 'aside', env: [] },
+        ],
+        volumes: { cfg: { path: '/x', items: [{ key: 'k', mode: 420 }] }, empty: {} },
+        nodeSelector: {},
+        tolerations: [{ key: 'a' }],
+        extra: { deduced: { deep: 1 }, list: [1, 2] },
+      },
+      status: { phase: 'Running' },
+    },
+  ];
+  it('matches the FieldSet path exactly, key order included', () => {
+    for (const obj of objects) {
+      const viaSet = encodeManagedFields(trackUpdate({}, obj, [], context))[0]?.fieldsV1;
+      assert.equal(JSON.stringify(fieldsV1Of(obj, pod, ignoredHere)), JSON.stringify(viaSet));
+    }
+  });
+  it('throws on duplicate list keys, as the FieldSet path does', () => {
+    const dup = { spec: { containers: [{ name: 'a' }, { name: 'a' }] } };
+    assert.throws(() => fieldsV1Of(dup, pod, ignoredHere), DuplicateItemError);
   });
 });

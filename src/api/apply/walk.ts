@@ -4,7 +4,7 @@
  * and how two values of the same type differ (added, removed, modified paths).
  */
 import { isPlainObject, jsonEqual } from '../object.js';
-import { FieldSet, fieldElement, keyElement, valueElement, type PathElement } from './field-set.js';
+import { FieldSet, comparePathElements, fieldElement, keyElement, valueElement, type PathElement } from './field-set.js';
 import { childType, isAtomic, isMapEntry, type ApplyType } from './schema-type.js';
 
 export class DuplicateItemError extends Error {}
@@ -53,6 +53,40 @@ function collect(value: unknown, type: ApplyType, node: FieldSet): void {
       node.members.add(pe);
     }
   }
+}
+
+/**
+ * The FieldsV1 form of `fieldsOf(value, type).difference(ignored)`, rendered in one walk
+ * without building the FieldSet (a create's Update entry: the whole object, every
+ * create). Undefined when no field remains. Same output, key order included, as
+ * FieldSet.toFieldsV1 of that set.
+ */
+export function fieldsV1Of(value: unknown, type: ApplyType, ignored: FieldSet | undefined): Record<string, unknown> | undefined {
+  const entries: [PathElement, Record<string, unknown>][] = [];
+  const add = (pe: PathElement, member: boolean, inner: Record<string, unknown> | undefined) => {
+    // A member that also has children is written as `".": {}` first in the child's object.
+    if (inner) entries.push([pe, member ? { '.': {}, ...inner } : inner]);
+    else if (member) entries.push([pe, {}]);
+  };
+  if (type.kind === 'list' && Array.isArray(value)) {
+    const t = type.element();
+    for (const [pe, item] of listItems(type, value)) {
+      add(pe, !ignored?.members.has(pe), granular(t, item) ? fieldsV1Of(item, t, ignored?.children.get(pe)) : undefined);
+    }
+  } else if (isPlainObject(value)) {
+    for (const name of Object.keys(value)) {
+      const child = value[name];
+      const pe = fieldElement(name);
+      const t = childType(type, name);
+      if (granular(t, child)) add(pe, isMapEntry(type, name) && !ignored?.members.has(pe), fieldsV1Of(child, t, ignored?.children.get(pe)));
+      else add(pe, !ignored?.members.has(pe), undefined);
+    }
+  }
+  if (entries.length === 0) return undefined;
+  entries.sort((a, b) => comparePathElements(a[0], b[0]));
+  const out: Record<string, unknown> = {};
+  for (const [pe, inner] of entries) out[pe] = inner;
+  return out;
 }
 
 export interface Comparison {

@@ -15,6 +15,7 @@ import {
   compare,
   decodeManagedFields,
   fieldsOf,
+  fieldsV1Of,
   encodeManagedFields,
   trackUpdate,
   type ApplyType,
@@ -86,6 +87,22 @@ export class FieldManager {
       } catch (err) {
         throw badRequest(`metadata.managedFields is invalid: ${(err as Error).message}`);
       }
+    }
+    if (current === undefined && base.length === 0) {
+      // A create: one Update entry owning every field, rendered straight from the object.
+      let fieldsV1: Record<string, unknown> | undefined;
+      try {
+        fieldsV1 = fieldsV1Of(project(next, subresource), ctx.type, ctx.ignored);
+      } catch (err) {
+        if (err instanceof DuplicateItemError) return; // validation reports duplicates with field paths
+        throw err;
+      }
+      if (!fieldsV1) delete meta.managedFields;
+      else {
+        const { manager: name, apiVersion, now: time, subresource: sub } = ctx;
+        meta.managedFields = [{ manager: name, operation: 'Update', apiVersion, ...(time ? { time } : {}), fieldsType: 'FieldsV1', fieldsV1, ...(sub ? { subresource: sub } : {}) }];
+      }
+      return;
     }
     let entries: ManagerEntry[];
     try {
