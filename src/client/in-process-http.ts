@@ -10,6 +10,8 @@ import { EventEmitter } from 'node:events';
 
 type HeaderValue = string | number | string[];
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 export class InProcessRequest extends EventEmitter {
   /** No socket: authentication sees no client certificate and uses the bearer token. */
   readonly socket = undefined;
@@ -23,6 +25,11 @@ export class InProcessRequest extends EventEmitter {
     private readonly body: Buffer | undefined,
   ) {
     super();
+  }
+
+  /** The body as the server reads it (see BufferedBodyRequest in the API server's io.ts). */
+  get bufferedBody(): Buffer {
+    return this.body ?? EMPTY_BODY;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {

@@ -19,19 +19,53 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** Deeper nesting than any real object: refused before it can exhaust the stack. */
 const MAX_NESTING = 100;
 
-export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
+/** A request whose whole body is already in memory (the in-process transport's): no stream to read. */
+export interface BufferedBodyRequest {
+  readonly bufferedBody: Buffer;
+}
+
+/**
+ * The whole request body. Read through 'data' and 'end' events rather than an async
+ * iterator: the iterator's promise per chunk and its set-up were ~4% of a pod create's
+ * server time. Past `limit`, the request stream is destroyed (as leaving the iterator
+ * early did) and the read fails with 413.
+ */
+export function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) {
-    throw tooLarge(`Request entity too large: limit is ${limit}`);
+  if (declared > limit) return Promise.reject(tooLarge(`Request entity too large: limit is ${limit}`));
+  if ('bufferedBody' in req) {
+    const body = (req as unknown as BufferedBodyRequest).bufferedBody;
+    return body.length > limit ? Promise.reject(tooLarge(`Request entity too large: limit is ${limit}`)) : Promise.resolve(body);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(`Request entity too large: limit is ${limit}`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err?: unknown) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        finish(tooLarge(`Request entity too large: limit is ${limit}`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onError = (err: Error) => finish(err);
+    // Closed before its end: the client went away mid-body.
+    const onClose = () => finish(new Error('the request was closed before its body ended'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 export function mediaType(contentType: string | undefined): string {
