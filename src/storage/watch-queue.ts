@@ -29,8 +29,7 @@ export class WatchQueue implements WatchStream {
   private failure: StorageError | undefined;
   private ended = false;
   private replay: ReplayPage | undefined;
-  private wake: (() => void) | undefined;
-  /** A consumer's pending next() while nothing is buffered (no replay): settled directly by push, fail or close. */
+  /** A consumer's pending next() while nothing is buffered: settled directly by push, fail or close. */
   private waiter: { resolve: (r: IteratorResult<WatchEvent[]>) => void; reject: (err: unknown) => void } | undefined;
   /** Revision of the last event handed to the consumer or queued; used in overflow messages. */
   private lastRevision = 0;
@@ -93,47 +92,46 @@ export class WatchQueue implements WatchStream {
   }
 
   /**
-   * Without a replay in progress, next() is not an async function: a batch pushed while
-   * the consumer waits settles its promise at once. With a thousand watchers on one
-   * commit, the fewer promise hops per delivery are most of the fan-out time.
+   * Not an async function: a batch pushed while the consumer waits settles its promise
+   * at once (see notify). With a thousand watchers on one commit, the fewer promise hops
+   * per delivery are most of the fan-out time.
    */
   private next(): Promise<IteratorResult<WatchEvent[]>> {
-    if (this.replay || this.ended) return this.nextSlow();
-    const batch = this.batches.shift();
-    if (batch) {
-      this.buffered -= batch.length;
-      return Promise.resolve({ done: false, value: batch });
-    }
-    if (this.failure) {
-      this.ended = true;
-      return Promise.reject(this.failure);
-    }
+    if (this.replay && !this.ended) return this.nextReplayed();
+    const now = this.takeNow();
+    if (now instanceof StorageError) return Promise.reject(now);
+    if (now) return Promise.resolve(now);
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
 
-  private async nextSlow(): Promise<IteratorResult<WatchEvent[]>> {
-    for (;;) {
-      if (this.ended) return { done: true, value: undefined };
-      if (this.replay) {
-        // Live events come after the replayed history: never hand them over with a gap.
-        if (this.failure) this.dropBuffered();
-        else {
-          const page = await this.pullReplay();
-          if (page) return { done: false, value: page };
-          continue;
-        }
+  /** Replayed history first: live events come after it, never with a gap. */
+  private async nextReplayed(): Promise<IteratorResult<WatchEvent[]>> {
+    while (this.replay && !this.ended) {
+      if (this.failure) this.dropBuffered();
+      else {
+        const page = await this.pullReplay();
+        if (page) return { done: false, value: page };
       }
-      const batch = this.batches.shift();
-      if (batch) {
-        this.buffered -= batch.length;
-        return { done: false, value: batch };
-      }
-      if (this.failure) {
-        this.ended = true;
-        throw this.failure;
-      }
-      await new Promise<void>((resolve) => (this.wake = resolve));
     }
+    return this.next();
+  }
+
+  /**
+   * What the consumer can have without waiting: the end, the next batch, or the failure
+   * (which ends the stream); undefined when it must wait.
+   */
+  private takeNow(): IteratorResult<WatchEvent[]> | StorageError | undefined {
+    if (this.ended) return { done: true, value: undefined };
+    const batch = this.batches.shift();
+    if (batch) {
+      this.buffered -= batch.length;
+      return { done: false, value: batch };
+    }
+    if (this.failure) {
+      this.ended = true;
+      return this.failure;
+    }
+    return undefined;
   }
 
   private async pullReplay(): Promise<WatchEvent[] | null> {
@@ -155,26 +153,15 @@ export class WatchQueue implements WatchStream {
     this.buffered = 0;
   }
 
+  /** Settles the pending next() of a consumer that waits, if it can have something now. */
   private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
     const waiter = this.waiter;
     if (!waiter) return;
-    // The consumer waits with nothing buffered: settle its pending next() now.
-    const batch = this.batches.shift();
-    if (batch) {
-      this.waiter = undefined;
-      this.buffered -= batch.length;
-      waiter.resolve({ done: false, value: batch });
-    } else if (this.ended) {
-      this.waiter = undefined;
-      waiter.resolve({ done: true, value: undefined });
-    } else if (this.failure) {
-      this.waiter = undefined;
-      this.ended = true;
-      waiter.reject(this.failure);
-    }
+    const now = this.takeNow();
+    if (now === undefined) return;
+    this.waiter = undefined;
+    if (now instanceof StorageError) waiter.reject(now);
+    else waiter.resolve(now);
   }
 
   private finish(): void {
