@@ -82,17 +82,20 @@ export function decodeManagedFields(entries: unknown): ManagerEntry[] {
 }
 
 export function encodeManagedFields(entries: ManagerEntry[]): ManagedFieldsEntry[] {
-  return entries
-    .filter((e) => !e.fields.isEmpty())
-    .map((e) => ({
-      manager: e.manager,
-      operation: e.operation,
-      apiVersion: e.apiVersion,
-      ...(e.time ? { time: e.time } : {}),
-      fieldsType: 'FieldsV1',
-      fieldsV1: e.fields.toFieldsV1(),
-      ...(e.subresource ? { subresource: e.subresource } : {}),
-    }));
+  return entries.filter((e) => !e.fields.isEmpty()).map((e) => managedFieldsEntry(e, e.fields.toFieldsV1()));
+}
+
+/** One managedFields entry in its API form, fields given already rendered as FieldsV1. */
+export function managedFieldsEntry(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'time' | 'subresource'>, fieldsV1: Record<string, unknown>): ManagedFieldsEntry {
+  return {
+    manager: e.manager,
+    operation: e.operation,
+    apiVersion: e.apiVersion,
+    ...(e.time ? { time: e.time } : {}),
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+    ...(e.subresource ? { subresource: e.subresource } : {}),
+  };
 }
 
 const sameOwner = (e: ManagerEntry, manager: string, operation: string, subresource: string | undefined) =>
@@ -110,13 +113,6 @@ export interface OwnershipContext {
 
 /** Records a non-apply write: returns the new entries. `before` is undefined for a create. */
 export function trackUpdate(before: unknown, after: unknown, entries: ManagerEntry[], ctx: OwnershipContext): ManagerEntry[] {
-  if (before === undefined && entries.length === 0) {
-    // A create with no prior owners: every field of the new object is this manager's
-    // (the comparison with nothing would find exactly these, at twice the cost).
-    const fields = fieldsOf(after, ctx.type).difference(ctx.ignored);
-    if (fields.isEmpty()) return [];
-    return [{ manager: ctx.manager, operation: 'Update', apiVersion: ctx.apiVersion, ...(ctx.subresource ? { subresource: ctx.subresource } : {}), time: ctx.now, fields }];
-  }
   const diff = compare(before, after, ctx.type);
   const changed = diff.added.union(diff.modified).difference(ctx.ignored);
   const removed = diff.removed;

@@ -17,6 +17,7 @@ import {
   fieldsOf,
   fieldsV1Of,
   encodeManagedFields,
+  managedFieldsEntry,
   trackUpdate,
   type ApplyType,
   type ManagerEntry,
@@ -24,6 +25,7 @@ import {
 } from '../../api/apply/index.js';
 import { isPlainObject, jsonEqual, type KubeObject } from '../../api/object.js';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
+import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
 import { applyTypeFor } from '../openapi/apply-type.js';
 
 const SERVER_OWNED_METADATA = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink'];
@@ -88,32 +90,24 @@ export class FieldManager {
         throw badRequest(`metadata.managedFields is invalid: ${(err as Error).message}`);
       }
     }
-    if (current === undefined && base.length === 0) {
-      // A create: one Update entry owning every field, rendered straight from the object.
-      let fieldsV1: Record<string, unknown> | undefined;
-      try {
-        fieldsV1 = fieldsV1Of(project(next, subresource), ctx.type, ctx.ignored);
-      } catch (err) {
-        if (err instanceof DuplicateItemError) return; // validation reports duplicates with field paths
-        throw err;
-      }
-      if (!fieldsV1) delete meta.managedFields;
-      else {
-        const { manager: name, apiVersion, now: time, subresource: sub } = ctx;
-        meta.managedFields = [{ manager: name, operation: 'Update', apiVersion, ...(time ? { time } : {}), fieldsType: 'FieldsV1', fieldsV1, ...(sub ? { subresource: sub } : {}) }];
-      }
-      return;
-    }
-    let entries: ManagerEntry[];
+    let encoded: ManagedFieldsEntry[];
     try {
-      entries = trackUpdate(project(current, subresource), project(next, subresource), base, ctx);
+      encoded =
+        current === undefined && base.length === 0
+          ? this.createEntries(project(next, subresource), ctx)
+          : encodeManagedFields(trackUpdate(project(current, subresource), project(next, subresource), base, ctx));
     } catch (err) {
       if (err instanceof DuplicateItemError) return; // validation reports duplicates with field paths
       throw err;
     }
-    const encoded = encodeManagedFields(entries);
     if (encoded.length > 0) meta.managedFields = encoded;
     else delete meta.managedFields;
+  }
+
+  /** A create's one Update entry, owning every field, rendered straight from the object (no FieldSet). */
+  private createEntries(created: unknown, ctx: OwnershipContext): ManagedFieldsEntry[] {
+    const fieldsV1 = fieldsV1Of(created, ctx.type, ctx.ignored);
+    return fieldsV1 ? [managedFieldsEntry({ manager: ctx.manager, operation: 'Update', apiVersion: ctx.apiVersion, time: ctx.now, subresource: ctx.subresource }, fieldsV1)] : [];
   }
 
   /**
