@@ -185,7 +185,6 @@ export class ApiServer {
     return `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.port}`;
   }
 
-  /** Reports a component's health in componentstatuses (replacing its placeholder). */
   /**
    * Adds the metrics of a component running in this process (scheduler, controllers) to
    * /metrics, as one process serving all of them does (k3s): one scrape target.
@@ -194,6 +193,7 @@ export class ApiServer {
     this.metricsSources.push(source);
   }
 
+  /** Reports a component's health in componentstatuses (replacing its placeholder). */
   registerComponent(probe: ComponentProbe): void {
     const i = this.context.components.findIndex((p) => p.name === probe.name);
     if (i >= 0) this.context.components[i] = probe;

@@ -194,13 +194,6 @@ export class GenericStore {
   }
 
   /**
-   * The served JSON of a stored value without a parse/stringify round trip, as two byte
-   * pieces: the fixed opening with the resourceVersion spliced in, and the stored rest. A
-   * LIST of thousands of objects is written without turning bytes into strings and back.
-   * Undefined when the stored form is not the canonical one (another version, an older
-   * encoding).
-   */
-  /**
    * The served JSON of an object this store has just written, as byte pieces from its
    * stored form (no second serialization for the response); undefined when the object
    * is not one it wrote or has been changed since.
@@ -211,6 +204,13 @@ export class GenericStore {
     return this.rawPieces(kv);
   }
 
+  /**
+   * The served JSON of a stored value without a parse/stringify round trip, as two byte
+   * pieces: the fixed opening with the resourceVersion spliced in, and the stored rest. A
+   * LIST of thousands of objects is written without turning bytes into strings and back.
+   * Undefined when the stored form is not the canonical one (another version, an older
+   * encoding).
+   */
   rawPieces(kv: Pick<KeyValue, 'value' | 'modRevision'>): readonly Buffer[] | undefined {
     const value = Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength);
     const opening = this.rawOpeningBytes;
