@@ -31,11 +31,12 @@ export interface BufferedBodyRequest {
  * early did) and the read fails with 413.
  */
 export function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const tooBig = () => tooLarge(`Request entity too large: limit is ${limit}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) return Promise.reject(tooLarge(`Request entity too large: limit is ${limit}`));
+  if (declared > limit) return Promise.reject(tooBig());
   if ('bufferedBody' in req) {
     const body = (req as unknown as BufferedBodyRequest).bufferedBody;
-    return body.length > limit ? Promise.reject(tooLarge(`Request entity too large: limit is ${limit}`)) : Promise.resolve(body);
+    return body.length > limit ? Promise.reject(tooBig()) : Promise.resolve(body);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -51,7 +52,7 @@ export function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> 
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        finish(tooLarge(`Request entity too large: limit is ${limit}`));
+        finish(tooBig());
         req.destroy();
         return;
       }
