@@ -49,10 +49,7 @@ export class SchedulerCache {
   /** Node labels as the groups' domain counts see them; the epoch moves when a node comes, goes or is relabelled. */
   private readonly topology: { epoch: number; labelsOf: Topology['labelsOf'] } = {
     epoch: 0,
-    labelsOf: (name) => {
-      const n = this.nodes.get(name);
-      return n?.node ? n.labels : undefined;
-    },
+    labelsOf: (name) => this.liveNode(name)?.labels,
   };
 
   nodeCount(): number {
@@ -149,7 +146,6 @@ export class SchedulerCache {
 
   snapshot(namespaceLabels: NamespaceLabels): Snapshot {
     const nodes = this.nodeList();
-    const byName = this.nodes;
     const images = this.imageNodes;
     const podGroups = this.podGroups;
     const antiGroups = this.antiGroups;
@@ -158,13 +154,16 @@ export class SchedulerCache {
       nodesWithAffinityPods: () => (this.affinityList ??= nodes.filter((n) => n.podsWithAffinity.size > 0)),
       podGroups: () => podGroups.values(),
       antiAffinityGroups: () => antiGroups.values(),
-      get: (name) => {
-        const n = byName.get(name);
-        return n?.node ? n : undefined;
-      },
+      get: (name) => this.liveNode(name),
       namespaceLabels,
       imageNodeCount: (image) => images.get(image) ?? 0,
     };
+  }
+
+  /** A node the cache knows as a node (not a ghost kept only for its pods). */
+  private liveNode(name: string): NodeInfo | undefined {
+    const n = this.nodes.get(name);
+    return n?.node ? n : undefined;
   }
 
   private nodeList(): NodeInfo[] {
