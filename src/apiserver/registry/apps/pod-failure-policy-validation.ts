@@ -16,9 +16,16 @@ const ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
 const OPERATORS = ['In', 'NotIn'];
 const STATUSES = ['False', 'True', 'Unknown'];
 
-const quoted = (values: string[]) => values.map((v) => JSON.stringify(v)).join(', ');
-/** Go's %q of a string slice, as upstream's "valid values" details print it. */
-const goList = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(' ')}]`;
+/**
+ * An enumerated field as upstream checks it: Required (with Go's %q of the list) when
+ * empty, NotSupported (values quoted, comma-separated) when outside `allowed`.
+ */
+function enumErrors(field: string, value: unknown, allowed: string[]): FieldError[] {
+  const quoted = allowed.map((v) => JSON.stringify(v));
+  if (value === undefined || value === null || value === '') return [{ type: 'FieldValueRequired', field, detail: `valid values: [${quoted.join(' ')}]` }];
+  if (!allowed.includes(String(value))) return [{ type: 'FieldValueNotSupported', field, value, detail: `supported values: ${quoted.join(', ')}` }];
+  return [];
+}
 
 interface ExitCodes {
   containerName?: unknown;
@@ -35,8 +42,7 @@ interface Rule {
 function exitCodeErrors(req: ExitCodes, path: string, containers: Set<string>): FieldError[] {
   const errors: FieldError[] = [];
   const { operator, containerName } = req;
-  if (operator === undefined || operator === null || operator === '') errors.push({ type: 'FieldValueRequired', field: `${path}.operator`, detail: `valid values: ${goList(OPERATORS)}` });
-  else if (!OPERATORS.includes(String(operator))) errors.push({ type: 'FieldValueNotSupported', field: `${path}.operator`, value: operator, detail: `supported values: ${quoted(OPERATORS)}` });
+  errors.push(...enumErrors(`${path}.operator`, operator, OPERATORS));
   if (typeof containerName === 'string' && !containers.has(containerName)) {
     errors.push({ type: 'FieldValueInvalid', field: `${path}.containerName`, value: containerName, detail: 'must be one of the container or initContainer names in the pod template' });
   }
@@ -63,9 +69,7 @@ function conditionErrors(patterns: unknown[], path: string): FieldError[] {
     const pattern = (raw ?? {}) as { type?: unknown; status?: unknown };
     const type = typeof pattern.type === 'string' ? pattern.type : '';
     for (const detail of isQualifiedName(type)) errors.push({ type: 'FieldValueInvalid', field: `${path}[${j}].type`, value: type, detail });
-    const status = pattern.status;
-    if (status === undefined || status === null || status === '') errors.push({ type: 'FieldValueRequired', field: `${path}[${j}].status`, detail: `valid values: ${goList(STATUSES)}` });
-    else if (!STATUSES.includes(String(status))) errors.push({ type: 'FieldValueNotSupported', field: `${path}[${j}].status`, value: status, detail: `supported values: ${quoted(STATUSES)}` });
+    errors.push(...enumErrors(`${path}[${j}].status`, pattern.status, STATUSES));
   });
   return errors;
 }
@@ -87,10 +91,8 @@ export function validatePodFailurePolicy(spec: Record<string, unknown>): FieldEr
     const rule = (raw ?? {}) as Rule;
     const path = `${rulesPath}[${i}]`;
     const action = rule.action;
-    if (action === undefined || action === null || action === '') errors.push({ type: 'FieldValueRequired', field: `${path}.action`, detail: `valid values: ${goList(ACTIONS)}` });
-    else if (action === 'FailIndex') {
-      if (spec['backoffLimitPerIndex'] == null) errors.push({ type: 'FieldValueInvalid', field: `${path}.action`, value: action, detail: 'requires the backoffLimitPerIndex to be set' });
-    } else if (!ACTIONS.includes(String(action))) errors.push({ type: 'FieldValueNotSupported', field: `${path}.action`, value: action, detail: `supported values: ${quoted(ACTIONS)}` });
+    if (action !== 'FailIndex') errors.push(...enumErrors(`${path}.action`, action, ACTIONS));
+    else if (spec['backoffLimitPerIndex'] == null) errors.push({ type: 'FieldValueInvalid', field: `${path}.action`, value: action, detail: 'requires the backoffLimitPerIndex to be set' });
     const exitCodes = rule.onExitCodes ?? undefined;
     const conditions = Array.isArray(rule.onPodConditions) ? (rule.onPodConditions as unknown[]) : [];
     if (exitCodes) errors.push(...exitCodeErrors(exitCodes, `${path}.onExitCodes`, containers));
