@@ -16,7 +16,7 @@ import { startJobController } from '../../src/controllers/job/job-controller.js'
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
-import { jobHelpers } from '../support/job-helpers.js';
+import { jobHelpers, jobManifest } from '../support/job-helpers.js';
 import { waitFor } from '../support/wait.js';
 
 const NS = 'default';
@@ -44,18 +44,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-function indexedJob(name: string, spec: Partial<NonNullable<Job['spec']>> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace: NS },
-    spec: {
-      completionMode: 'Indexed',
-      template: { metadata: { labels: { app: name } }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
-      ...spec,
-    },
-  };
-}
+const indexedJob = (name: string, spec: Partial<NonNullable<Job['spec']>> = {}): Job => jobManifest(NS, name, { completionMode: 'Indexed', ...spec });
 
 const { getJob, condition, podsOf, finish, finished } = jobHelpers(() => ({ client, sim }), NS);
 const indexOf = (p: Pod) => p.metadata?.annotations?.[INDEX];

@@ -17,7 +17,7 @@ import { startTtlAfterFinishedController } from '../../src/controllers/ttl-after
 import { silentLogger } from '../../src/util/logger.js';
 import { NodeSimulator } from '../support/node-simulator.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/in-process-cluster.js';
-import { jobHelpers } from '../support/job-helpers.js';
+import { jobHelpers, jobManifest } from '../support/job-helpers.js';
 import { waitFor } from '../support/wait.js';
 
 const NS = 'default';
@@ -48,17 +48,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-function job(name: string, spec: Partial<NonNullable<Job['spec']>> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace: NS },
-    spec: {
-      template: { metadata: { labels: { app: name } }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
-      ...spec,
-    },
-  };
-}
+const job = (name: string, spec: Partial<NonNullable<Job['spec']>> = {}): Job => jobManifest(NS, name, spec);
 
 const { getJob, condition, podsOf, finish, finished } = jobHelpers(() => ({ client, sim }), NS);
 

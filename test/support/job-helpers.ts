@@ -9,6 +9,19 @@ import { RESOURCE_TYPES, isConflict, type Client } from '../../src/client/index.
 import type { NodeSimulator } from './node-simulator.js';
 import { waitFor } from './wait.js';
 
+/** A Job of one busybox container (restartPolicy Never) whose pods are labelled app=<name>; `spec` adds to it. */
+export function jobManifest(namespace: string, name: string, spec: Partial<NonNullable<Job['spec']>> = {}): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace },
+    spec: {
+      template: { metadata: { labels: { app: name } }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+      ...spec,
+    },
+  };
+}
+
 export function jobHelpers(cluster: () => { client: Client; sim: NodeSimulator }, namespace: string) {
   const getJob = (name: string) => cluster().client.get<Job>(RESOURCE_TYPES.jobs, name, { namespace });
   const condition = (j: Job, type: string): JobCondition | undefined => j.status?.conditions?.find((c) => c.type === type && c.status === 'True');
