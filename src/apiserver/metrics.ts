@@ -7,6 +7,7 @@
  * ready — or at the first scrape, or once many observations wait; observations made
  * before it arrives are kept and replayed, so none is lost.
  */
+import { createRequire } from 'node:module';
 import type { Counter, Histogram, Registry } from 'prom-client';
 
 export type RequestLabels = Record<'verb' | 'dry_run' | 'group' | 'version' | 'resource' | 'subresource' | 'scope' | 'component', string>;
@@ -53,7 +54,10 @@ export class ApiServerMetrics {
   }
 
   private load(): Promise<Loaded> {
-    this.loading ??= import('prom-client').then(({ Counter, Histogram, Registry, collectDefaultMetrics }) => {
+    // require(), not import(): the built CLI runs as a script with a V8 code cache
+    // (src/cli/bundle-loader.ts), where import() of a package is unavailable.
+    this.loading ??= Promise.resolve().then(() => {
+      const { Counter, Histogram, Registry, collectDefaultMetrics } = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
       const registry = new Registry();
       collectDefaultMetrics({ register: registry });
       const requests = new Counter({

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { StandaloneOptions } from '../cmd/standalone.js';
-import { checkPort, parsePort, stopOnSignals } from './long-running.js';
+import { checkPort, outliveClosedStdout, parsePort, stopOnSignals } from './long-running.js';
 
 interface Flags {
   kubeconfig: string;
@@ -23,9 +23,10 @@ function register(program: Command, command: string, description: string, defaul
     .option('--no-leader-elect', 'run without leader election (only one replica may run)')
     .action(async (opts: Flags) => {
       checkPort(opts.port);
+      outliveClosedStdout();
       // Loaded on use: `skiff server` start-up need not compile the standalone components.
       const { runStandalone } = await import('../cmd/standalone.js');
-      const running = await runStandalone({
+      const starting = runStandalone({
         name,
         kubeconfig: opts.kubeconfig,
         port: opts.port,
@@ -35,8 +36,10 @@ function register(program: Command, command: string, description: string, defaul
         // As upstream: a replica that loses its lease exits and is restarted by its supervisor.
         onLeadershipLost: () => process.exit(1),
       });
+      // A SIGTERM while starting stops what has started, then exits.
+      stopOnSignals({ stop: async () => (await starting).stop() });
+      const running = await starting;
       process.stdout.write(`${command} ${running.identity}: health and metrics on ${running.url}\n`);
-      stopOnSignals(running);
     });
 }
 

@@ -1,6 +1,7 @@
 /**
  * What the long-running commands (`skiff server`, `scheduler`, `controller-manager`)
- * share: reading and checking `--port`, and stopping cleanly on SIGTERM or SIGINT.
+ * share: reading and checking `--port`, outliving a closed stdout, and stopping cleanly on
+ * SIGTERM or SIGINT.
  */
 
 /** Commander's parser for `--port`; `checkPort` rejects what is not a port number. */
@@ -17,6 +18,17 @@ export function parseSeconds(value: string): number {
 
 export function checkPort(port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${port} is not a port number`);
+}
+
+/**
+ * Lines on stdout are progress for whoever watches, not state: a reader that goes away
+ * (`skiff server | head`, a closed terminal) must not take the process down with it, as
+ * an unhandled EPIPE on the next line would.
+ */
+export function outliveClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
 }
 
 /** On the first SIGTERM or SIGINT, stops `running` and exits: 0 once stopped, 1 if stopping failed. */

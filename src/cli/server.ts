@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { startServer } from '../cmd/server.js';
 import { defaultDataDir } from './defaults.js';
-import { checkPort, parsePort, parseSeconds, stopOnSignals } from './long-running.js';
+import { checkPort, outliveClosedStdout, parsePort, parseSeconds, stopOnSignals } from './long-running.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -23,7 +23,11 @@ export function registerServerCommand(program: Command): void {
     .option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after a random time between this and twice this (upstream default 1800)', parseSeconds, 1800)
     .action(async (opts: { dataDir: string; port: number; bindAddress: string; datastore?: string; serviceCidr: string; tokenFile?: string; tlsSan: string[]; disableAgent: boolean; disableControllers: boolean; disableScheduler: boolean; minRequestTimeout: number }) => {
       checkPort(opts.port);
-      const running = await startServer(opts);
-      stopOnSignals(running);
+      outliveClosedStdout();
+      // Signals are handled from the start: a SIGTERM while starting (the server answers
+      // /readyz before its controllers are up) stops what has started, then exits.
+      const starting = startServer(opts);
+      stopOnSignals({ stop: async () => (await starting).stop() });
+      await starting;
     });
 }

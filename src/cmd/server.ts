@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
+import { awaitServing } from './await-serving.js';
 import { ensureClusterPkiOffThread, writeKubeconfig } from '../apiserver/pki/index.js';
 import { loadTokenFile, type UserInfo } from '../apiserver/authn.js';
 // The transport module alone: the client index would load the whole library (and the YAML parser).
@@ -94,6 +95,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const url = await server.start();
   step(`API server listening on ${url} (HTTP/2 and HTTP/1.1)`);
+  if (!options.disableControllers || !options.disableScheduler) {
+    if (await awaitServing(url, pki.caCertPem)) step('API server ready');
+    else logger.warn({ url }, 'the API server did not answer /readyz in time; starting the controllers and the scheduler anyway');
+  }
 
   let controllers: ControllerManager | undefined;
   if (!options.disableControllers) {

@@ -324,8 +324,15 @@ export class SkiffProcess {
   /** The etcd this process stores in under SKIFF_E2E_DATASTORE=etcd: started once, kept across restarts. */
   private datastore: Promise<{ dsn?: string; stop(): Promise<void> }> | undefined;
 
-  /** `extraArgs` go after the standard flags (e.g. `--min-request-timeout 2`). */
-  constructor(label = 'proc', private readonly extraArgs: string[] = []) {
+  /**
+   * `extraArgs` go after the standard flags (e.g. `--min-request-timeout 2`); `entry` runs
+   * a built CLI (a bundle's skiff.js) instead of the sources under tsx.
+   */
+  constructor(
+    label = 'proc',
+    private readonly extraArgs: string[] = [],
+    private readonly entry?: string,
+  ) {
     cleanStaleTempDirs();
     this.dir = makeTempDir(label);
     this.dataDir = join(this.dir, 'data');
@@ -350,9 +357,7 @@ export class SkiffProcess {
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'src/cli/skiff.ts'),
+        ...(this.entry ? [this.entry] : ['--import', 'tsx', join(REPO_ROOT, 'src/cli/skiff.ts')]),
         'server',
         '--data-dir',
         this.dataDir,
