@@ -40,14 +40,15 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
 };
-// Pure-JS packages are bundled too: resolving and compiling their many files one by one
-// was ~40 ms of start-up, and prom-client alone ~50 ms when the scheduler loaded it; in
-// the bundle a package's code runs only when first required, and the code cache spares
-// its compilation. better-sqlite3 is native, etcd3 (with gRPC) loads only for an etcd
-// datastore, protobufjs only for protobuf clients, and @peculiar/x509 (with
-// reflect-metadata, which must run first) only when certificates are made — by the
-// certificate child, which is its own bundle.
-const external = ['better-sqlite3', 'etcd3', 'protobufjs', '@peculiar/x509', 'reflect-metadata'];
+// Packages are bundled too: resolving and compiling their many files one by one was ~40 ms
+// of start-up, prom-client alone ~50 ms when the scheduler loaded it, better-sqlite3's
+// JavaScript ~10 ms (its native addon stays in node_modules, named by
+// src/storage/drivers/sqlite/native-binding.ts); in the bundle a package's code runs only
+// when first required, and the code cache spares its compilation. Left out: etcd3 (with
+// gRPC) loads only for an etcd datastore, protobufjs only for protobuf clients, and
+// @peculiar/x509 (with reflect-metadata, which must run first) only when certificates
+// are made — by the certificate child, which is its own bundle.
+const external = ['etcd3', 'protobufjs', '@peculiar/x509', 'reflect-metadata'];
 
 await Promise.all([
   build({

@@ -6,6 +6,7 @@
  * then run in normal locking mode, which lets a checkpointer thread share it.
  */
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from './native-binding.js';
 import type { Database as Db } from 'better-sqlite3';
 import { StorageError } from '../../errors.js';
 
@@ -17,7 +18,7 @@ export function acquireProcessLock(dbPath: string): ProcessLock {
   const lockPath = `${dbPath}.lock`;
   let db: Db | undefined;
   try {
-    db = new Database(lockPath, { timeout: 0 });
+    db = new Database(lockPath, { timeout: 0, nativeBinding: sqliteNativeBinding });
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = DELETE');
     db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER)');

@@ -16,6 +16,7 @@
  * memory after each commit, with history replayed from the log on demand.
  */
 import Database from 'better-sqlite3';
+import { sqliteNativeBinding } from './native-binding.js';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { closeSync, fstatSync, fsync, openSync, statSync } from 'node:fs';
 import type {
@@ -229,7 +230,7 @@ export class SqliteBackend implements Backend {
     this.lock = acquireProcessLock(this.path);
     let db: Db | undefined;
     try {
-      db = new Database(this.path, { timeout: 5000 });
+      db = new Database(this.path, { timeout: 5000, nativeBinding: sqliteNativeBinding });
       db.pragma('journal_mode = WAL');
       // Commits write the WAL without syncing it; flush() fsyncs it off the event loop.
       // (Checkpoints, in their own connection, still sync the WAL and the database.)
