@@ -16,6 +16,7 @@ import type { ResourceContext } from './context.js';
 import { buildFilter } from '../registry/filter.js';
 import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
 import { addWarning, decodeBody, mediaType, readBody, writeJson, writeJsonPieces, type Request, type Response } from '../http/io.js';
+import { joinJsonPieces, type JsonPiece } from '../../api/json-pieces.js';
 import { COMPONENT_STATUS_WARNING, componentStatus, componentStatuses } from './component-statuses.js';
 import { deleteOptions, dryRun, fieldValidation, integerParam, type FieldValidation } from './query.js';
 import { duplicateFields } from '../../api/json-duplicates.js';
@@ -129,7 +130,7 @@ function respondObject(ctx: ResourceContext, req: Request, res: Response, served
     return writeJson(res, code, table, TABLE_CONTENT_TYPE);
   }
   const pieces = served.store.servedPieces(obj);
-  if (pieces) writeJson(res, code, Buffer.concat(pieces as Buffer[]));
+  if (pieces) writeJson(res, code, joinJsonPieces(pieces));
   else writeJson(res, code, obj);
 }
 
@@ -160,18 +161,17 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
   respondList(res, served, metadata, result.rawItems ?? result.items.map((i) => JSON.stringify(i)));
 }
 
-/** Writes a List from items already serialized, as one buffer (each item is a complete object's JSON, as text or byte pieces). */
-function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: readonly (string | readonly Buffer[])[]): void {
+/** Writes a List from items already serialized, as one buffer (each item is a complete object's JSON, as text or pieces). */
+function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: readonly (string | readonly JsonPiece[])[]): void {
   const head = JSON.stringify({ kind: `${served.info.kind}List`, apiVersion: apiVersionOf(served.info), metadata });
-  const chunks: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
-  const comma = Buffer.from(',');
+  const pieces: JsonPiece[] = [`${head.slice(0, -1)},"items":[`];
   items.forEach((item, i) => {
-    if (i > 0) chunks.push(comma);
-    if (typeof item === 'string') chunks.push(Buffer.from(item));
-    else chunks.push(...item);
+    if (i > 0) pieces.push(',');
+    if (typeof item === 'string') pieces.push(item);
+    else pieces.push(...item);
   });
-  chunks.push(Buffer.from(']}'));
-  writeJsonPieces(res, 200, chunks);
+  pieces.push(']}');
+  writeJsonPieces(res, 200, pieces);
 }
 
 async function readObject(req: Request): Promise<KubeObject> {

@@ -23,6 +23,7 @@ import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import { rfc3339 } from '../../api/time.js';
 import type { Backend, KeyValue } from '../../storage/backend.js';
 import { isStorageError } from '../../storage/errors.js';
+import type { JsonPiece } from '../../api/json-pieces.js';
 import type { Strategy } from './strategy.js';
 import { validateObjectMeta } from './object-meta.js';
 import { everything, type ObjectFilter } from './filter.js';
@@ -74,7 +75,7 @@ export interface ListResult {
   items: StoredObject[];
   /** With `raw` and no filter: the items as served JSON, in order (items is then empty). */
   /** Each item's served JSON as byte pieces to write one after another (no decode, no re-encode). */
-  rawItems?: (readonly Buffer[])[];
+  rawItems?: (readonly JsonPiece[])[];
   resourceVersion: string;
   continueToken?: string;
 }
@@ -198,7 +199,7 @@ export class GenericStore {
    * stored form (no second serialization for the response); undefined when the object
    * is not one it wrote or has been changed since.
    */
-  servedPieces(obj: KubeObject): readonly Buffer[] | undefined {
+  servedPieces(obj: KubeObject): readonly JsonPiece[] | undefined {
     const kv = this.servedForms.get(obj);
     if (!kv || obj.metadata?.resourceVersion !== String(kv.modRevision)) return undefined;
     return this.rawPieces(kv);
@@ -211,11 +212,11 @@ export class GenericStore {
    * Undefined when the stored form is not the canonical one (another version, an older
    * encoding).
    */
-  rawPieces(kv: Pick<KeyValue, 'value' | 'modRevision'>): readonly Buffer[] | undefined {
+  rawPieces(kv: Pick<KeyValue, 'value' | 'modRevision'>): readonly JsonPiece[] | undefined {
     const value = Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength);
     const opening = this.rawOpeningBytes;
     if (value.length < opening.length || value.compare(opening, 0, opening.length, 0, opening.length) !== 0) return undefined;
-    return [Buffer.from(`${this.rawOpening}"resourceVersion":"${kv.modRevision}",`, 'latin1'), value.subarray(opening.length)];
+    return [`${this.rawOpening}"resourceVersion":"${kv.modRevision}",`, value.subarray(opening.length)];
   }
 
   // ---- reads ----
@@ -267,7 +268,7 @@ export class GenericStore {
       }
     }
     const items: StoredObject[] = [];
-    const rawItems: (readonly Buffer[])[] | undefined = options.raw && options.filter === everything ? [] : undefined;
+    const rawItems: (readonly JsonPiece[])[] | undefined = options.raw && options.filter === everything ? [] : undefined;
     let revision: number | undefined = atRevision;
     let lastKey: string | undefined;
     let more = false;
@@ -293,7 +294,7 @@ export class GenericStore {
         else {
           const obj = this.decode(kv);
           if (options.filter(obj)) {
-            if (rawItems) rawItems.push([Buffer.from(JSON.stringify(obj))]);
+            if (rawItems) rawItems.push([JSON.stringify(obj)]);
             else items.push(obj);
           }
         }

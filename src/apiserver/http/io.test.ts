@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { joinJsonPieces, type JsonPiece } from '../../api/json-pieces.js';
+import { writeJsonPieces, type Response } from './io.js';
+
+/** Records what a response is given: head, then each written buffer. */
+function recorder() {
+  const writes: Buffer[] = [];
+  const res = {
+    headersSent: false,
+    statusCode: 0,
+    writeHead(code: number) {
+      this.statusCode = code;
+      this.headersSent = true;
+    },
+    write(chunk: Buffer) {
+      writes.push(Buffer.from(chunk));
+      return true;
+    },
+    end(chunk?: Buffer) {
+      if (chunk) writes.push(Buffer.from(chunk));
+    },
+  };
+  return { res: res as unknown as Response, writes, status: () => res.statusCode };
+}
+
+describe('writeJsonPieces', () => {
+  it('writes text and byte pieces in order, across buffer boundaries, text as UTF-8', () => {
+    const big = Buffer.from(`"${'b'.repeat(70 * 1024)}"`);
+    const pieces: JsonPiece[] = ['{"items":['];
+    for (let i = 0; i < 3000; i++) pieces.push(i ? ',' : '', `{"i":${i},"s":"é→`, Buffer.from(`${'x'.repeat(i % 50)}"}`));
+    pieces.push(',', big, ',"ü"', ']}');
+    const { res, writes, status } = recorder();
+    writeJsonPieces(res, 200, pieces);
+    assert.equal(status(), 200);
+    const body = Buffer.concat(writes);
+    assert.deepEqual(body, joinJsonPieces(pieces));
+    const parsed = JSON.parse(body.toString('utf8')) as { items: unknown[] };
+    assert.equal(parsed.items.length, 3002);
+    assert.deepEqual(parsed.items[1], { i: 1, s: `é→${'x'}` });
+    assert.equal(parsed.items[3001], 'ü');
+    // Buffers of 64 KB at most, except a piece larger than that, written on its own.
+    assert.ok(writes.every((w) => w.length <= 64 * 1024 || w.equals(big)));
+    assert.ok(writes.some((w) => w.equals(big)));
+  });
+});
