@@ -22,15 +22,16 @@ const BOOKMARK_INTERVAL_MS = 60_000;
 
 /**
  * Every watcher of a resource is sent the same event objects (from the watch cache):
- * serialize each once, not once per watcher.
+ * serialize each once, not once per watcher — and to bytes once, so a thousand watchers'
+ * writes share one Buffer instead of encoding the same text a thousand times.
  */
-const eventLines = new WeakMap<object, Map<string, string>>();
+const eventLines = new WeakMap<object, Map<string, Buffer>>();
 
-function plainEventLine(type: string, object: object): string {
+function plainEventLine(type: string, object: object): Buffer {
   let byType = eventLines.get(object);
   if (!byType) eventLines.set(object, (byType = new Map()));
   let line = byType.get(type);
-  if (line === undefined) byType.set(type, (line = `${JSON.stringify({ type, object })}\n`));
+  if (line === undefined) byType.set(type, (line = Buffer.from(`${JSON.stringify({ type, object })}\n`)));
   return line;
 }
 
@@ -46,7 +47,7 @@ export async function serveWatch(ctx: ResourceContext, req: Request, res: Respon
 
   const stream = await served.cache.watch({ prefix: served.store.prefix(namespace), filter, fromRevision });
   let firstTableEvent = true;
-  const encode = (type: string, object: StoredObject | Record<string, unknown>): string => {
+  const encode = (type: string, object: StoredObject | Record<string, unknown>): string | Buffer => {
     if (asTable && type !== 'BOOKMARK' && type !== 'ERROR') {
       const table = toTable([object as StoredObject], served.store.strategy, { includeObject, now: ctx.now(), withColumns: firstTableEvent });
       firstTableEvent = false;

@@ -209,7 +209,7 @@ export function writeError(res: Response, err: unknown): void {
 }
 
 /** Writes one chunk of a streaming response; false when the client is behind. */
-export function writeChunk(res: Response, chunk: string): boolean {
+export function writeChunk(res: Response, chunk: string | Buffer): boolean {
   // Both response kinds have write(chunk); their overload sets just do not unify.
   return (res as ServerResponse).write(chunk);
 }
