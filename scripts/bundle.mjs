@@ -2,9 +2,8 @@
  * `npm run build`: bundles the CLI and everything it loads from src/ into dist/ with
  * esbuild. Measured on the 2-core CI machine, loading one bundle instead of ~300 compiled
  * files cut the API server's cold start by ~100 ms (module resolution and per-file
- * compilation). npm packages stay external where that pays: better-sqlite3 is native,
- * and the rest resolve from node_modules as usual. Type checking is `npm run typecheck`
- * (part of `npm test`); esbuild only strips types.
+ * compilation); which npm packages stay outside it is explained at `external` below.
+ * Type checking is `npm run typecheck` (part of `npm test`); esbuild only strips types.
  *
  * dist/skiff.cjs   the whole program as one CommonJS module body, already wrapped in
  *                  the CommonJS function, run by
@@ -76,12 +75,12 @@ await Promise.all([
   }),
 ]);
 
-// A script run by vm.Script has no module loader behind import(): a package imported
-// that way would fail at run time, so the build refuses it (use createRequire instead).
 const programBytes = readFileSync(join(outdir, 'skiff.cjs'));
 // The loader reads the program as Latin-1 (one byte a character, no decoding).
 const nonAscii = programBytes.findIndex((b) => b > 0x7f);
 if (nonAscii >= 0) throw new Error(`${outdir}/skiff.cjs has a non-ASCII byte at offset ${nonAscii}`);
+// A script run by vm.Script has no module loader behind import(): a package imported
+// that way would fail at run time, so the build refuses it (use createRequire instead).
 const program = programBytes.toString('latin1');
 const dynamicImport = /[^\w$.]import\(\s*["'`]/.exec(program);
 if (dynamicImport) {

@@ -4,7 +4,7 @@
  * V8 code cache, so a start deserializes the bytecode of everything the last start ran
  * instead of parsing and compiling the program again.
  *
- * Why: compiling the ~1.5 MB program was the largest single part of `skiff server`'s cold
+ * Why: compiling the ~1.3 MB program was the largest single part of `skiff server`'s cold
  * start (about 50 ms of ~340 on the 2-core CI machine), and Node 20 has no compile cache
  * for ES modules (module.enableCompileCache arrived in Node 22), while vm.Script takes
  * `cachedData` for scripts.

@@ -29,7 +29,7 @@ let root: PinoLogger | undefined;
 
 function rootLogger(): PinoLogger {
   if (!root) {
-    // Required on first use (see the header); in the bundle this is pino's bundled copy.
+    // Required on first use (see the header), from node_modules also in the built CLI.
     const { pino, destination } = createRequire(import.meta.url)('pino') as typeof import('pino');
     root = pino({ level: levelName(), base: { pid: process.pid } }, destination({ dest: 2, sync: false }));
   }
