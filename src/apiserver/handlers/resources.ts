@@ -161,7 +161,7 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
   respondList(res, served, metadata, result.rawItems ?? result.items.map((i) => JSON.stringify(i)));
 }
 
-/** Writes a List from items already serialized, as one buffer (each item is a complete object's JSON, as text or pieces). */
+/** Writes a List from items already serialized (each item is a complete object's JSON, as text or pieces), in 64 KB buffers. */
 function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: readonly (string | readonly JsonPiece[])[]): void {
   const head = JSON.stringify({ kind: `${served.info.kind}List`, apiVersion: apiVersionOf(served.info), metadata });
   const pieces: JsonPiece[] = [`${head.slice(0, -1)},"items":[`];

@@ -164,10 +164,10 @@ const RESPONSE_CHUNK_BYTES = 64 * 1024;
 
 /**
  * A JSON response given as pieces (a LIST: thousands of stored objects), written in
- * 64 KB buffers; text pieces are encoded straight into them. One buffer for the whole body meant tens of megabytes of fresh memory
- * per request, and faulting those pages in cost more than the copying (~100 ms for a
- * 34 MB LIST on the CI machine); buffers of this size are reused by the allocator from
- * one request to the next.
+ * 64 KB buffers; text pieces are encoded straight into them. One buffer for the whole
+ * body meant tens of megabytes of fresh memory per request, and faulting those pages in
+ * cost more than the copying (~100 ms for a 34 MB LIST on the CI machine); buffers of
+ * this size are reused by the allocator from one request to the next.
  */
 export function writeJsonPieces(res: Response, code: number, pieces: readonly JsonPiece[]): void {
   if (res.headersSent) {

@@ -73,8 +73,10 @@ export interface ListOptions {
 
 export interface ListResult {
   items: StoredObject[];
-  /** With `raw` and no filter: the items as served JSON, in order (items is then empty). */
-  /** Each item's served JSON as byte pieces to write one after another (no decode, no re-encode). */
+  /**
+   * With `raw` and no filter: the items as served JSON, in order (items is then empty),
+   * each as pieces to write one after another (stored bytes, no decode and re-encode).
+   */
   rawItems?: (readonly JsonPiece[])[];
   resourceVersion: string;
   continueToken?: string;
