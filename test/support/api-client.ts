@@ -72,6 +72,27 @@ export class ApiClient {
     });
   }
 
+  /**
+   * A request whose answer is only counted, not decoded: a load generator's request,
+   * costing the client as little as it can (the body is sent as given).
+   */
+  send(method: string, path: string, body: string | Buffer): Promise<{ status: number; bytes: number; error?: string }> {
+    return new Promise((resolve, reject) => {
+      const req = this.session.request({ ':method': method, ':path': path, 'content-type': 'application/json', accept: 'application/json' });
+      let status = 0;
+      let bytes = 0;
+      const refusal: Buffer[] = [];
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (status >= 300) refusal.push(c);
+      });
+      req.on('end', () => resolve({ status, bytes, ...(status >= 300 ? { error: Buffer.concat(refusal).toString('utf8') } : {}) }));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   /** A GET whose answer is only counted, not decoded: for timing the server to the last byte. */
   getBytes(path: string): Promise<{ status: number; bytes: number }> {
     return new Promise((resolve, reject) => {
