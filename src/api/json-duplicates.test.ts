@@ -17,4 +17,10 @@ describe('duplicateFields', () => {
     const text = '{"a":"{\\"a\\":1,\\"a\\":2}","b":["a","a"],"c":{"k\\u0061":1,"ka":2},"d":"x\\\\","e":1}';
     assert.deepEqual(duplicateFields(text), ['c.ka']);
   });
+
+  it('finds repeats among many keys, and keeps the keys of each object apart', () => {
+    const many = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',');
+    const text = `{"data":{${many},"inner":{"k1":1,"k2":{"k1":2}},"k39":0,"k3":1},"k1":1,"data":{"k1":1,"k1":2},"s":"a\\"b","s":"\\\\"}`;
+    assert.deepEqual(duplicateFields(text), ['data.k39', 'data.k3', 'data', 'data.k1', 's']);
+  });
 });

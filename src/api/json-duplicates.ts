@@ -6,22 +6,6 @@
  * JSON.parse has already accepted, so it only needs to follow structure, not validate.
  */
 
-interface ObjectFrame {
-  kind: 'object';
-  path: string;
-  keys: Set<string>;
-  /** The key whose value comes next. */
-  pending: string | undefined;
-}
-
-interface ArrayFrame {
-  kind: 'array';
-  path: string;
-  index: number;
-}
-
-type Frame = ObjectFrame | ArrayFrame;
-
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -30,55 +14,115 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
-/** Index just past the string starting at `start` (a quote), and whether it holds escapes. */
-function stringEnd(text: string, start: number): [number, boolean] {
-  let escaped = false;
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === BACKSLASH) {
-      escaped = true;
-      i++;
-    } else if (c === QUOTE) {
-      return [i + 1, escaped];
-    }
+/** Past this many keys an object's keys are looked up in a Set rather than scanned. */
+const SCAN_KEYS = 16;
+
+/**
+ * Where the strings of one text end. Most strings hold no escapes, so their end is the
+ * next quote, found natively rather than by a character loop (an annotation may be
+ * kilobytes long); the next backslash is remembered, so the text is searched for
+ * backslashes once, not once per string.
+ */
+class StringScanner {
+  /** Whether the string last measured holds escapes. */
+  escaped = false;
+  private nextBackslash: number;
+
+  constructor(private readonly text: string) {
+    this.nextBackslash = text.indexOf('\\');
   }
-  return [text.length, escaped];
+
+  /** Index just past the string starting at `start` (a quote). */
+  end(start: number): number {
+    const text = this.text;
+    if (this.nextBackslash >= 0 && this.nextBackslash <= start) this.nextBackslash = text.indexOf('\\', start + 1);
+    const quote = text.indexOf('"', start + 1);
+    if (this.nextBackslash < 0 || (quote >= 0 && this.nextBackslash > quote)) {
+      this.escaped = false;
+      return quote < 0 ? text.length : quote + 1;
+    }
+    this.escaped = true;
+    for (let i = start + 1; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) return i + 1;
+    }
+    return text.length;
+  }
 }
 
-function childPath(frame: Frame | undefined): string {
-  if (!frame) return '';
-  if (frame.kind === 'array') return `${frame.path}[${frame.index}]`;
-  const key = frame.pending ?? '';
-  return frame.path ? `${frame.path}.${key}` : key;
-}
-
+/**
+ * Runs on every JSON body a write sends (fieldValidation Warn is the default), so it
+ * allocates little: the open containers live in parallel arrays, the keys of the open
+ * objects on one stack, and a path is spelled out only for a duplicate found.
+ */
 export function duplicateFields(text: string): string[] {
   const found: string[] = [];
-  const stack: Frame[] = [];
+  // Per open container, innermost last: whether it is an array, its item index (arrays),
+  // the key whose value comes next (objects; undefined before the colon), where its keys
+  // start on `keys`, and a Set of them once there are many.
+  const isArray: boolean[] = [];
+  const index: number[] = [];
+  const pending: (string | undefined)[] = [];
+  const keysFrom: number[] = [];
+  const keySets: (Set<string> | undefined)[] = [];
+  const keys: string[] = [];
+  const strings = new StringScanner(text);
+  let depth = 0;
+  const pathTo = (level: number): string => {
+    let out = '';
+    for (let j = 0; j < level; j++) out += isArray[j] ? `[${index[j]}]` : out ? `.${pending[j]}` : pending[j];
+    return out;
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    const top = stack[stack.length - 1];
+    const top = depth - 1;
     if (c === QUOTE) {
-      const [end, escaped] = stringEnd(text, i);
+      const end = strings.end(i);
+      const escaped = strings.escaped;
       // A string in an object before its colon is a key.
-      if (top?.kind === 'object' && top.pending === undefined) {
-        const raw = text.slice(i + 1, end - 1);
-        const key = escaped ? (JSON.parse(text.slice(i, end)) as string) : raw;
-        if (top.keys.has(key)) found.push(top.path ? `${top.path}.${key}` : key);
-        else top.keys.add(key);
-        top.pending = key;
+      if (top >= 0 && !isArray[top] && pending[top] === undefined) {
+        const key = escaped ? (JSON.parse(text.slice(i, end)) as string) : text.slice(i + 1, end - 1);
+        let set = keySets[top];
+        let seen: boolean;
+        if (set) seen = set.has(key);
+        else {
+          seen = false;
+          for (let k = keysFrom[top]!; k < keys.length; k++) {
+            if (keys[k] === key) {
+              seen = true;
+              break;
+            }
+          }
+        }
+        if (seen) {
+          const path = pathTo(top);
+          found.push(path ? `${path}.${key}` : key);
+        } else if (set) set.add(key);
+        else {
+          keys.push(key);
+          if (keys.length - keysFrom[top]! > SCAN_KEYS) keySets[top] = set = new Set(keys.slice(keysFrom[top]!));
+        }
+        pending[top] = key;
       }
       i = end - 1;
-    } else if (c === OPEN_BRACE) {
-      stack.push({ kind: 'object', path: childPath(top), keys: new Set(), pending: undefined });
-    } else if (c === OPEN_BRACKET) {
-      stack.push({ kind: 'array', path: childPath(top), index: 0 });
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      isArray[depth] = c === OPEN_BRACKET;
+      index[depth] = 0;
+      pending[depth] = undefined;
+      keysFrom[depth] = keys.length;
+      keySets[depth] = undefined;
+      depth++;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      stack.pop();
-    } else if (c === COMMA && top) {
+      if (top >= 0) {
+        keys.length = keysFrom[top]!;
+        keySets[top] = undefined;
+        depth--;
+      }
+    } else if (c === COMMA && top >= 0) {
       // The next array item, or the next key of an object.
-      if (top.kind === 'array') top.index++;
-      else top.pending = undefined;
+      if (isArray[top]) index[top]!++;
+      else pending[top] = undefined;
     }
   }
   return found;

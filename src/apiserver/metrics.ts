@@ -27,6 +27,8 @@ export class ApiServerMetrics {
   private loaded: Loaded | undefined;
   private loading: Promise<Loaded> | undefined;
   private pending: { labels: RequestLabels; code: string; seconds: number }[] = [];
+  /** The series of each label set seen (as many as prom-client itself keeps). */
+  private readonly series = new Map<string, { duration: { observe(seconds: number): void }; requests: Map<string, { inc(): void }> }>();
 
   /** Starts loading prom-client without waiting for it. */
   warmUp(): void {
@@ -40,8 +42,15 @@ export class ApiServerMetrics {
 
   observeRequest(labels: RequestLabels, code: string, seconds: number): void {
     if (this.loaded) {
-      this.loaded.requests.inc({ ...labels, code });
-      this.loaded.duration.observe(labels, seconds);
+      // prom-client checks and hashes a label set on every call; a request's series are
+      // looked up by one joined key instead (every request comes here).
+      const key = `${labels.verb}\0${labels.dry_run}\0${labels.group}\0${labels.version}\0${labels.resource}\0${labels.subresource}\0${labels.scope}\0${labels.component}`;
+      let series = this.series.get(key);
+      if (!series) this.series.set(key, (series = { duration: this.loaded.duration.labels(labels), requests: new Map() }));
+      let counter = series.requests.get(code);
+      if (!counter) series.requests.set(code, (counter = this.loaded.requests.labels({ ...labels, code })));
+      counter.inc();
+      series.duration.observe(seconds);
     } else {
       this.pending.push({ labels, code, seconds });
       if (this.pending.length >= PENDING_BEFORE_LOAD) this.warmUp();

@@ -19,6 +19,11 @@ export const indexElement = (index: number): PathElement => `i:${index}`;
 
 /** `k:` element for a keyed list item: key fields in name order, as upstream sorts them. */
 export function keyElement(item: Record<string, unknown>, keys: readonly string[]): PathElement {
+  // One key (most keyed lists: by name) needs no sorting; every list item comes here.
+  if (keys.length === 1) {
+    const k = keys[0]!;
+    return item[k] === undefined ? 'k:{}' : `k:{${JSON.stringify(k)}:${JSON.stringify(item[k])}}`;
+  }
   const sorted = [...keys].sort();
   const parts = sorted.filter((k) => item[k] !== undefined).map((k) => `${JSON.stringify(k)}:${JSON.stringify(item[k])}`);
   return `k:{${parts.join(',')}}`;

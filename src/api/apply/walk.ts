@@ -4,7 +4,7 @@
  * and how two values of the same type differ (added, removed, modified paths).
  */
 import { isPlainObject, jsonEqual } from '../object.js';
-import { FieldSet, comparePathElements, fieldElement, keyElement, valueElement, type PathElement } from './field-set.js';
+import { FieldSet, fieldElement, keyElement, valueElement, type PathElement } from './field-set.js';
 import { childType, isAtomic, isMapEntry, type ApplyType } from './schema-type.js';
 
 export class DuplicateItemError extends Error {}
@@ -62,30 +62,58 @@ function collect(value: unknown, type: ApplyType, node: FieldSet): void {
  * FieldSet.toFieldsV1 of that set.
  */
 export function fieldsV1Of(value: unknown, type: ApplyType, ignored: FieldSet | undefined): Record<string, unknown> | undefined {
-  const entries: [PathElement, Record<string, unknown>][] = [];
-  const add = (pe: PathElement, member: boolean, inner: Record<string, unknown> | undefined) => {
-    // A member that also has children is written as `".": {}` first in the child's object.
-    if (inner) entries.push([pe, member ? { '.': {}, ...inner } : inner]);
-    else if (member) entries.push([pe, {}]);
+  return render(value, type, ignored, false);
+}
+
+/**
+ * One node of `fieldsV1Of`. `member`: the node's own path is in the set, written as
+ * `".": {}` first in its object when it has children. Elements here are only `f:`, `k:`
+ * and `v:` (positional lists are atomic, never walked into), and upstream's order for
+ * those (fields, keys, values; each by content) is plain string order, the kind letters
+ * sorting f < k < v: elements sort without a comparator, and a node whose elements came
+ * in order is not sorted at all.
+ */
+function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, member: boolean): Record<string, unknown> | undefined {
+  const elements: PathElement[] = [];
+  const inner: Record<string, unknown>[] = [];
+  let ordered = true;
+  const add = (pe: PathElement, child: Record<string, unknown>) => {
+    if (ordered && elements.length > 0 && elements[elements.length - 1]! > pe) ordered = false;
+    elements.push(pe);
+    inner.push(child);
   };
-  if (type.kind === 'list' && Array.isArray(value)) {
+  if (type.kind === 'list') {
+    if (!Array.isArray(value)) return undefined;
     const t = type.element();
-    for (const [pe, item] of listItems(type, value)) {
-      add(pe, !ignored?.members.has(pe), granular(t, item) ? fieldsV1Of(item, t, ignored?.children.get(pe)) : undefined);
+    const seen = new Set<PathElement>();
+    for (const item of value) {
+      const pe = type.listType === 'map' && isPlainObject(item) ? keyElement(item, type.keys) : valueElement(item);
+      if (seen.has(pe)) throw new DuplicateItemError(`duplicate entries for key ${pe.slice(2)}`);
+      seen.add(pe);
+      const isMember = !ignored?.members.has(pe);
+      const child = granular(t, item) ? render(item, t, ignored?.children.get(pe), isMember) : undefined;
+      if (child) add(pe, child);
+      else if (isMember) add(pe, {});
     }
   } else if (isPlainObject(value)) {
-    for (const name of Object.keys(value)) {
-      const child = value[name];
-      const pe = fieldElement(name);
+    for (const name in value) {
+      const pe = `f:${name}`;
       const t = childType(type, name);
-      if (granular(t, child)) add(pe, isMapEntry(type, name) && !ignored?.members.has(pe), fieldsV1Of(child, t, ignored?.children.get(pe)));
-      else add(pe, !ignored?.members.has(pe), undefined);
+      const child = value[name];
+      const isMember = granular(t, child) ? isMapEntry(type, name) && !ignored?.members.has(pe) : !ignored?.members.has(pe);
+      const rendered = granular(t, child) ? render(child, t, ignored?.children.get(pe), isMember) : undefined;
+      if (rendered) add(pe, rendered);
+      else if (isMember) add(pe, {});
     }
   }
-  if (entries.length === 0) return undefined;
-  entries.sort((a, b) => comparePathElements(a[0], b[0]));
-  const out: Record<string, unknown> = {};
-  for (const [pe, inner] of entries) out[pe] = inner;
+  if (elements.length === 0) return undefined;
+  const out: Record<string, unknown> = member ? { '.': {} } : {};
+  if (ordered) {
+    for (let i = 0; i < elements.length; i++) out[elements[i]!] = inner[i];
+  } else {
+    const order = elements.map((_, i) => i).sort((a, b) => (elements[a]! < elements[b]! ? -1 : 1));
+    for (const i of order) out[elements[i]!] = inner[i];
+  }
   return out;
 }
 
