@@ -100,10 +100,12 @@ function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, 
       const pe = `f:${name}`;
       const t = childType(type, name);
       const child = value[name];
-      const isMember = granular(t, child) ? isMapEntry(type, name) && !ignored?.members.has(pe) : !ignored?.members.has(pe);
-      const rendered = granular(t, child) ? render(child, t, ignored?.children.get(pe), isMember) : undefined;
-      if (rendered) add(pe, rendered);
-      else if (isMember) add(pe, {});
+      if (granular(t, child)) {
+        const isMember = isMapEntry(type, name) && !ignored?.members.has(pe);
+        const rendered = render(child, t, ignored?.children.get(pe), isMember);
+        if (rendered) add(pe, rendered);
+        else if (isMember) add(pe, {});
+      } else if (!ignored?.members.has(pe)) add(pe, {});
     }
   }
   if (elements.length === 0) return undefined;

@@ -6,23 +6,12 @@
 import type { FieldError } from '../../api/errors.js';
 import type { StoredObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resources.js';
-import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, validateObjectMeta as validateMeta, type NameValidator } from '../../api/validation/names.js';
+import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, validateObjectMeta as validateMeta, type NameValidator, type ObjectMetaLike } from '../../api/validation/names.js';
 import type { NameRule } from './strategy.js';
 
 const NAME_RULES: Record<NameRule, NameValidator> = { subdomain: nameIsDnsSubdomain, label: nameIsDnsLabel, dns1035: nameIsDns1035Label };
 
 export function validateObjectMeta(obj: StoredObject, info: ResourceInfo, nameRule: NameRule): FieldError[] {
-  const meta = obj.metadata;
-  return validateMeta(
-    {
-      ...(meta.name !== undefined ? { name: meta.name } : {}),
-      ...(meta.generateName !== undefined ? { generateName: meta.generateName } : {}),
-      ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
-      ...(meta.generation !== undefined ? { generation: meta.generation } : {}),
-      labels: meta.labels ?? null,
-      annotations: meta.annotations ?? null,
-      finalizers: meta.finalizers ?? null,
-    },
-    { namespaced: info.namespaced, nameFn: NAME_RULES[nameRule] },
-  );
+  // The metadata itself is checked (no copy of the fields checked: this runs on every write).
+  return validateMeta(obj.metadata as ObjectMetaLike, { namespaced: info.namespaced, nameFn: NAME_RULES[nameRule] });
 }
