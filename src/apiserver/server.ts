@@ -32,6 +32,7 @@ import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDisco
 import { handleResource, type ResourceContext } from './handlers/resources.js';
 import { KubeletClient, type KubeletClientConfig } from './handlers/pod-log.js';
 import { toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
+import { RequestDeadlines } from './http/deadlines.js';
 import { ApiServerMetrics, METRICS_WARM_UP_DELAY_MS, type RequestLabels } from './metrics.js';
 import { Registry } from './registry/registry.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -364,18 +365,9 @@ function writePlain(res: Response, code: number, text: string): void {
   res.end(text);
 }
 
-async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {})),
-      ms,
-    );
-  });
-  try {
-    await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+const requestDeadlines = new RequestDeadlines();
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  return requestDeadlines.race(work, ms, () => new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {}));
 }
 
