@@ -31,7 +31,7 @@ import {
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDiscovery, type DiscoveryDocuments } from './discovery.js';
 import { handleResource, type ResourceContext } from './handlers/resources.js';
 import { KubeletClient, type KubeletClientConfig } from './handlers/pod-log.js';
-import { toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
+import { ClientGoneError, toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
 import { RequestDeadlines } from './http/deadlines.js';
 import { ApiServerMetrics, METRICS_WARM_UP_DELAY_MS, type RequestLabels } from './metrics.js';
 import { Registry } from './registry/registry.js';
@@ -247,7 +247,8 @@ export class ApiServer {
       // Refused before its body was read: take the rest of it, so the client's frames
       // land on an open stream instead of counting as protocol errors on its connection.
       if (!req.readableEnded && typeof req.resume === 'function') req.resume();
-      if (apiError.code >= 500) this.logger.error({ method: req.method, path: url.pathname, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'request failed');
+      if (err instanceof ClientGoneError) this.logger.debug({ method: req.method, path: url.pathname }, 'client went away before its request was read');
+      else if (apiError.code >= 500) this.logger.error({ method: req.method, path: url.pathname, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'request failed');
       writeError(res, apiError);
     } finally {
       release?.();

@@ -124,6 +124,30 @@ describe('object lifecycle', () => {
     assert.match(res.body['metadata'].name, /^gen-[a-z0-9]{5}$/);
   });
 
+  it('a generated name that is taken is generated again, for kinds with allocations too (upstream RetryGenerateName)', async () => {
+    // With Math.random at 0 a generated suffix is the alphabet's first letter five times.
+    const taken = { configmaps: 'retry-bbbbb', services: 'svc-retry-bbbbb' };
+    assert.equal((await api.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: taken.configmaps }, data: {} })).status, 201);
+    const service = (metadata: Record<string, string>) => ({ metadata, spec: { ports: [{ port: 80 }] } });
+    assert.equal((await api.request('POST', '/api/v1/namespaces/default/services', service({ name: taken.services }))).status, 201);
+    const random = Math.random;
+    try {
+      for (const [resource, name] of Object.entries(taken)) {
+        // The first two names generated collide; the third is random again.
+        let draws = 0;
+        Math.random = () => (draws++ < 10 ? 0 : random());
+        const body = resource === 'services' ? service({ generateName: name.slice(0, -5) }) : { metadata: { generateName: name.slice(0, -5) }, data: {} };
+        const res = await api.request<Obj>('POST', `/api/v1/namespaces/default/${resource}`, body);
+        assert.equal(res.status, 201, res.text);
+        assert.ok(draws > 10, `${resource}: ${draws} random draws`);
+        assert.match(res.body['metadata'].name, new RegExp(`^${name.slice(0, -5)}[a-z0-9]{5}$`));
+        assert.notEqual(res.body['metadata'].name, name);
+      }
+    } finally {
+      Math.random = random;
+    }
+  });
+
   it('invalid names are 422 with field causes and change nothing', async () => {
     const res = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', cm('Bad_Name'));
     assert.equal(res.status, 422);

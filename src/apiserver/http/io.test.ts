@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { joinJsonPieces, type JsonPiece } from '../../api/json-pieces.js';
-import { writeJsonPieces, type Response } from './io.js';
+import { ClientGoneError, readBody, writeJsonPieces, type Request, type Response } from './io.js';
 
 /** Records what a response is given: head, then each written buffer. */
 function recorder() {
@@ -42,5 +43,23 @@ describe('writeJsonPieces', () => {
     // Buffers of 64 KB at most, except a piece larger than that, written on its own.
     assert.ok(writes.every((w) => w.length <= 64 * 1024 || w.equals(big)));
     assert.ok(writes.some((w) => w.equals(big)));
+  });
+});
+
+describe('readBody', () => {
+  it('tells a client that went away mid-body from a failure (ClientGoneError)', async () => {
+    const req = Object.assign(new PassThrough(), { headers: {} }) as unknown as Request;
+    const reading = readBody(req);
+    (req as unknown as PassThrough).write('{"kind":');
+    (req as unknown as PassThrough).destroy();
+    await assert.rejects(reading, (err: unknown) => err instanceof ClientGoneError);
+  });
+
+  it('returns the whole body once it ends', async () => {
+    const stream = new PassThrough();
+    const reading = readBody(Object.assign(stream, { headers: {} }) as unknown as Request);
+    stream.write('{"kind":');
+    stream.end('"Pod"}');
+    assert.equal((await reading).toString(), '{"kind":"Pod"}');
   });
 });

@@ -31,6 +31,12 @@ export interface BufferedBodyRequest {
  * server time. Past `limit`, the request stream is destroyed (as leaving the iterator
  * early did) and the read fails with 413.
  */
+/**
+ * The client went away before its request was read (a reset stream, a closed
+ * connection): nobody is left to answer, and nothing failed on the server's side.
+ */
+export class ClientGoneError extends Error {}
+
 export function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const tooBig = () => tooLarge(`Request entity too large: limit is ${limit}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
@@ -62,7 +68,7 @@ export function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> 
     const onEnd = () => finish();
     const onError = (err: Error) => finish(err);
     // Closed before its end: the client went away mid-body.
-    const onClose = () => finish(new Error('the request was closed before its body ended'));
+    const onClose = () => finish(new ClientGoneError('the request was closed before its body ended'));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

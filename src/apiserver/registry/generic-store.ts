@@ -327,7 +327,8 @@ export class GenericStore {
   async create(namespace: string, input: KubeObject, options: WriteOptions = {}): Promise<StoredObject> {
     const obj = this.checkIncoming(namespace, input);
     const meta = obj.metadata;
-    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+    const generatedFrom = !meta.name && meta.generateName ? meta.generateName : undefined;
+    if (generatedFrom) meta.name = generateName(generatedFrom);
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.now());
     delete meta.resourceVersion;
@@ -345,19 +346,32 @@ export class GenericStore {
     this.check(obj, [...validateObjectMeta(obj, this.info, this.strategy.nameRule), ...this.strategy.validate(obj)]);
     if (this.hooks.allocates) {
       // Allocations must not be made (or fail) for an object that already exists.
-      if (await this.exists(namespace, meta.name!)) throw alreadyExists(this.ref(meta.name));
+      for (let retry = 0; await this.exists(namespace, meta.name!); retry++) {
+        if (!generatedFrom || retry === GENERATE_NAME_RETRIES) throw alreadyExists(this.ref(meta.name));
+        meta.name = generateName(generatedFrom);
+      }
     }
     const rollback = await this.hooks.beforeCreate?.(obj, options.dryRun ?? false);
     if (options.dryRun) return obj;
-    try {
-      const stored = this.encode(obj);
-      const rev = await this.storage.create(this.key(namespace, meta.name!), stored);
-      meta.resourceVersion = String(rev);
-      this.servedForms.set(obj, { value: stored, modRevision: rev });
-    } catch (err) {
-      await rollback?.();
-      if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.ref(meta.name));
-      throw err;
+    for (let retry = 0; ; retry++) {
+      try {
+        const stored = this.encode(obj);
+        const rev = await this.storage.create(this.key(namespace, meta.name!), stored);
+        meta.resourceVersion = String(rev);
+        this.servedForms.set(obj, { value: stored, modRevision: rev });
+        break;
+      } catch (err) {
+        // A generated name that is taken is generated again, as upstream does since 1.32
+        // (five random characters collide within a few thousand names). Not once
+        // allocations are made: they record the object's name (those kinds retried above).
+        if (isStorageError(err, 'KeyExists') && generatedFrom && !this.hooks.allocates && retry < GENERATE_NAME_RETRIES) {
+          meta.name = generateName(generatedFrom);
+          continue;
+        }
+        await rollback?.();
+        if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.ref(meta.name));
+        throw err;
+      }
     }
     await this.hooks.afterCreate?.(obj);
     return obj;
@@ -606,6 +620,9 @@ export class GenericStore {
     return err;
   }
 }
+
+/** Further names tried when a generated one is taken (upstream's RetryGenerateName, GA in 1.32). */
+const GENERATE_NAME_RETRIES = 7;
 
 function generateName(base: string): string {
   let suffix = '';
