@@ -82,8 +82,7 @@ function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, 
     elements.push(pe);
     inner.push(child);
   };
-  if (type.kind === 'list') {
-    if (!Array.isArray(value)) return undefined;
+  if (type.kind === 'list' && Array.isArray(value)) {
     const t = type.element();
     const seen = new Set<PathElement>();
     for (const item of value) {
