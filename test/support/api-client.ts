@@ -74,11 +74,13 @@ export class ApiClient {
 
   /**
    * A request whose answer is only counted, not decoded: a load generator's request,
-   * costing the client as little as it can (the body is sent as given).
+   * costing the client as little as it can (the body is sent as given), or a GET timed
+   * to the server's last byte. A refusal's text is kept.
    */
-  send(method: string, path: string, body: string | Buffer): Promise<{ status: number; bytes: number; error?: string }> {
+  send(method: string, path: string, body?: string | Buffer): Promise<{ status: number; bytes: number; error?: string }> {
     return new Promise((resolve, reject) => {
-      const req = this.session.request({ ':method': method, ':path': path, 'content-type': 'application/json', accept: 'application/json' });
+      const headers = { ':method': method, ':path': path, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+      const req = this.session.request(headers, { endStream: body === undefined });
       let status = 0;
       let bytes = 0;
       const refusal: Buffer[] = [];
@@ -89,22 +91,14 @@ export class ApiClient {
       });
       req.on('end', () => resolve({ status, bytes, ...(status >= 300 ? { error: Buffer.concat(refusal).toString('utf8') } : {}) }));
       req.on('error', reject);
-      req.end(body);
+      if (body === undefined) req.end();
+      else req.end(body);
     });
   }
 
   /** A GET whose answer is only counted, not decoded: for timing the server to the last byte. */
   getBytes(path: string): Promise<{ status: number; bytes: number }> {
-    return new Promise((resolve, reject) => {
-      const req = this.session.request({ ':method': 'GET', ':path': path, accept: 'application/json' });
-      let status = 0;
-      let bytes = 0;
-      req.on('response', (h) => (status = Number(h[':status'])));
-      req.on('data', (c: Buffer) => (bytes += c.length));
-      req.on('end', () => resolve({ status, bytes }));
-      req.on('error', reject);
-      req.end();
-    });
+    return this.send('GET', path);
   }
 
   /** Opens a watch; events arrive one parsed line at a time. */

@@ -9,12 +9,21 @@ import { childType, isAtomic, isMapEntry, type ApplyType } from './schema-type.j
 
 export class DuplicateItemError extends Error {}
 
+/** The path element of a list item: its key fields (keyed lists) or its whole value (sets). */
+function itemElement(type: ApplyType & { kind: 'list' }, item: unknown): PathElement {
+  return type.listType === 'map' && isPlainObject(item) ? keyElement(item, type.keys) : valueElement(item);
+}
+
+function duplicateItem(pe: PathElement): DuplicateItemError {
+  return new DuplicateItemError(`duplicate entries for key ${pe.slice(2)}`);
+}
+
 /** The items of a granular list with their path elements; throws on duplicate keys. */
 export function listItems(type: ApplyType & { kind: 'list' }, list: unknown[]): Map<PathElement, unknown> {
   const out = new Map<PathElement, unknown>();
   for (const item of list) {
-    const pe = type.listType === 'map' && isPlainObject(item) ? keyElement(item, type.keys) : valueElement(item);
-    if (out.has(pe)) throw new DuplicateItemError(`duplicate entries for key ${pe.slice(2)}`);
+    const pe = itemElement(type, item);
+    if (out.has(pe)) throw duplicateItem(pe);
     out.set(pe, item);
   }
   return out;
@@ -86,8 +95,8 @@ function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, 
     const t = type.element();
     const seen = new Set<PathElement>();
     for (const item of value) {
-      const pe = type.listType === 'map' && isPlainObject(item) ? keyElement(item, type.keys) : valueElement(item);
-      if (seen.has(pe)) throw new DuplicateItemError(`duplicate entries for key ${pe.slice(2)}`);
+      const pe = itemElement(type, item);
+      if (seen.has(pe)) throw duplicateItem(pe);
       seen.add(pe);
       const isMember = !ignored?.members.has(pe);
       const child = granular(t, item) ? render(item, t, ignored?.children.get(pe), isMember) : undefined;
@@ -96,7 +105,7 @@ function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, 
     }
   } else if (isPlainObject(value)) {
     for (const name in value) {
-      const pe = `f:${name}`;
+      const pe = fieldElement(name);
       const t = childType(type, name);
       const child = value[name];
       if (granular(t, child)) {

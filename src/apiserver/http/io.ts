@@ -26,17 +26,17 @@ export interface BufferedBodyRequest {
 }
 
 /**
- * The whole request body. Read through 'data' and 'end' events rather than an async
- * iterator: the iterator's promise per chunk and its set-up were ~4% of a pod create's
- * server time. Past `limit`, the request stream is destroyed (as leaving the iterator
- * early did) and the read fails with 413.
- */
-/**
  * The client went away before its request was read (a reset stream, a closed
  * connection): nobody is left to answer, and nothing failed on the server's side.
  */
 export class ClientGoneError extends Error {}
 
+/**
+ * The whole request body. Read through 'data' and 'end' events rather than an async
+ * iterator: the iterator's promise per chunk and its set-up were ~4% of a pod create's
+ * server time. Past `limit`, the request stream is destroyed (as leaving the iterator
+ * early did) and the read fails with 413.
+ */
 export function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const tooBig = () => tooLarge(`Request entity too large: limit is ${limit}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
