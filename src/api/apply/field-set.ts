@@ -13,7 +13,23 @@ import { isPlainObject } from '../object.js';
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
 
-export const fieldElement = (name: string): PathElement => `f:${name}`;
+/**
+ * The same few hundred field names recur in every object, so their elements are kept:
+ * the one string, once used as a property key (fieldsV1 objects are keyed by them), is
+ * interned, where a fresh concatenation would be hashed and looked up on every use.
+ */
+const fieldElements = new Map<string, PathElement>();
+const FIELD_ELEMENTS_KEPT = 4096;
+
+export function fieldElement(name: string): PathElement {
+  let pe = fieldElements.get(name);
+  if (pe === undefined) {
+    pe = `f:${name}`;
+    if (fieldElements.size >= FIELD_ELEMENTS_KEPT) fieldElements.clear();
+    fieldElements.set(name, pe);
+  }
+  return pe;
+}
 export const valueElement = (value: unknown): PathElement => `v:${JSON.stringify(value)}`;
 export const indexElement = (index: number): PathElement => `i:${index}`;
 
@@ -22,11 +38,21 @@ export function keyElement(item: Record<string, unknown>, keys: readonly string[
   // One key (most keyed lists: by name) needs no sorting; every list item comes here.
   if (keys.length === 1) {
     const k = keys[0]!;
-    return item[k] === undefined ? 'k:{}' : `k:{${JSON.stringify(k)}:${JSON.stringify(item[k])}}`;
+    return item[k] === undefined ? 'k:{}' : `k:{${jsonText(k)}:${jsonText(item[k])}}`;
   }
   const sorted = [...keys].sort();
-  const parts = sorted.filter((k) => item[k] !== undefined).map((k) => `${JSON.stringify(k)}:${JSON.stringify(item[k])}`);
+  const parts = sorted.filter((k) => item[k] !== undefined).map((k) => `${jsonText(k)}:${jsonText(item[k])}`);
   return `k:{${parts.join(',')}}`;
+}
+
+/** What JSON.stringify escapes in a string: quote, backslash, control characters, lone surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify's text, without entering the serializer for the usual plain name or number. */
+function jsonText(value: unknown): string {
+  if (typeof value === 'string' && !NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return JSON.stringify(value);
 }
 
 const ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };

@@ -224,6 +224,11 @@ describe('FieldsV1 of a whole object in one walk', () => {
       },
       status: { phase: 'Running' },
     },
+    {
+      // Past 16 elements a node sorts another way; names that JSON must escape.
+      metadata: { name: 'p', labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${39 - i}`, String(i)])) },
+      spec: { containers: [{ name: 'c"q', env: [{ name: 'A\\B' }, { name: 'é😀' }, { name: 'a\nb' }, { name: '\ud800' }], ports: [{ containerPort: 8080.5 }, { containerPort: -0 }] }] },
+    },
   ];
   it('matches the FieldSet path exactly, key order included', () => {
     for (const obj of objects) {
@@ -234,5 +239,7 @@ describe('FieldsV1 of a whole object in one walk', () => {
   it('throws on duplicate list keys, as the FieldSet path does', () => {
     const dup = { spec: { containers: [{ name: 'a' }, { name: 'a' }] } };
     assert.throws(() => fieldsV1Of(dup, pod, ignoredHere), DuplicateItemError);
+    const apart = { spec: { containers: [{ name: 'b' }, { name: 'a' }, { name: 'c' }, { name: 'b', image: 'x' }] } };
+    assert.throws(() => fieldsV1Of(apart, pod, ignoredHere), DuplicateItemError);
   });
 });

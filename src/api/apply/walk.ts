@@ -79,29 +79,27 @@ export function fieldsV1Of(value: unknown, type: ApplyType, ignored: FieldSet | 
  * `".": {}` first in its object when it has children. Elements here are only `f:`, `k:`
  * and `v:` (positional lists are atomic, never walked into), and upstream's order for
  * those (fields, keys, values; each by content) is plain string order, the kind letters
- * sorting f < k < v: elements sort without a comparator, and a node whose elements came
- * in order is not sorted at all.
+ * sorting f < k < v: a node whose elements came in order is not sorted. Every list item
+ * is an element (undefined when it renders nothing), so that duplicates, adjacent once
+ * in order, are found without a set.
  */
 function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, member: boolean): Record<string, unknown> | undefined {
   const elements: PathElement[] = [];
-  const inner: Record<string, unknown>[] = [];
+  const inner: (Record<string, unknown> | undefined)[] = [];
   let ordered = true;
-  const add = (pe: PathElement, child: Record<string, unknown>) => {
+  const add = (pe: PathElement, child: Record<string, unknown> | undefined) => {
     if (ordered && elements.length > 0 && elements[elements.length - 1]! > pe) ordered = false;
     elements.push(pe);
     inner.push(child);
   };
-  if (type.kind === 'list' && Array.isArray(value)) {
+  const isList = type.kind === 'list' && Array.isArray(value);
+  if (isList) {
     const t = type.element();
-    const seen = new Set<PathElement>();
     for (const item of value) {
       const pe = itemElement(type, item);
-      if (seen.has(pe)) throw duplicateItem(pe);
-      seen.add(pe);
       const isMember = !ignored?.members.has(pe);
       const child = granular(t, item) ? render(item, t, ignored?.children.get(pe), isMember) : undefined;
-      if (child) add(pe, child);
-      else if (isMember) add(pe, {});
+      add(pe, child ?? (isMember ? {} : undefined));
     }
   } else if (isPlainObject(value)) {
     for (const name in value) {
@@ -116,15 +114,40 @@ function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, 
       } else if (!ignored?.members.has(pe)) add(pe, {});
     }
   }
-  if (elements.length === 0) return undefined;
-  const out: Record<string, unknown> = member ? { '.': {} } : {};
-  if (ordered) {
-    for (let i = 0; i < elements.length; i++) out[elements[i]!] = inner[i];
-  } else {
-    const order = elements.map((_, i) => i).sort((a, b) => (elements[a]! < elements[b]! ? -1 : 1));
-    for (const i of order) out[elements[i]!] = inner[i];
+  if (!ordered) sortTogether(elements, inner);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < elements.length; i++) {
+    if (isList && i > 0 && elements[i] === elements[i - 1]) throw duplicateItem(elements[i]!);
+    const child = inner[i];
+    if (child) (out ??= member ? { '.': {} } : {})[elements[i]!] = child;
   }
   return out;
+}
+
+/** Sorts `keys` in string order, moving each of `values` with its key. */
+function sortTogether<T>(keys: string[], values: T[]): void {
+  if (keys.length > 16) {
+    const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+    const k = order.map((i) => keys[i]!);
+    const v = order.map((i) => values[i]!);
+    for (let i = 0; i < order.length; i++) {
+      keys[i] = k[i]!;
+      values[i] = v[i]!;
+    }
+    return;
+  }
+  // Insertion sort: a node has a handful of elements, and this allocates nothing.
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = values[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) {
+      keys[j + 1] = keys[j]!;
+      values[j + 1] = values[j]!;
+    }
+    keys[j + 1] = key;
+    values[j + 1] = value;
+  }
 }
 
 export interface Comparison {
