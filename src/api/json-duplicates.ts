@@ -9,6 +9,7 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -126,4 +127,44 @@ export function duplicateFields(text: string): string[] {
     }
   }
   return found;
+}
+
+/** Object members in a JSON text: one colon outside strings each. */
+export function memberCount(text: string): number {
+  const strings = new StringScanner(text);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === COLON) n++;
+    else if (c === QUOTE) i = strings.end(i) - 1;
+  }
+  return n;
+}
+
+/** Members of the objects in a parsed value: JSON.parse keeps one per distinct key. */
+function parsedMemberCount(value: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === 'object' && item !== null) stack.push(item);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const k in v) {
+        n++;
+        const child = (v as Record<string, unknown>)[k];
+        if (typeof child === 'object' && child !== null) stack.push(child);
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * `duplicateFields` of a text JSON.parse gave `parsed` for. A text without duplicates
+ * holds exactly as many members as were parsed, and counting them (colons outside
+ * strings) is a fraction of the scan, which runs only when the counts differ.
+ */
+export function duplicateFieldsOf(text: string, parsed: unknown): string[] {
+  return memberCount(text) === parsedMemberCount(parsed) ? [] : duplicateFields(text);
 }

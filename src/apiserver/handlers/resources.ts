@@ -19,7 +19,7 @@ import { addWarning, decodeBody, mediaType, readBody, writeJson, writeJsonPieces
 import { joinJsonPieces, type JsonPiece } from '../../api/json-pieces.js';
 import { COMPONENT_STATUS_WARNING, componentStatus, componentStatuses } from './component-statuses.js';
 import { deleteOptions, dryRun, fieldValidation, integerParam, type FieldValidation } from './query.js';
-import { duplicateFields } from '../../api/json-duplicates.js';
+import { duplicateFieldsOf } from '../../api/json-duplicates.js';
 import { enforceKnownFields } from './unknown-fields.js';
 import { serveWatch } from './watch.js';
 import { getScale, scaleMutation } from './scale.js';
@@ -189,7 +189,7 @@ async function readCheckedObject(req: Request, res: Response, info: ServedResour
   const obj = asObject(await decodeBody(raw, req.headers['content-type']));
   const type = mediaType(req.headers['content-type']);
   const json = type === '' || type === 'application/json';
-  const duplicates = json && validation !== 'Ignore' ? duplicateFields(raw.toString('utf8')) : [];
+  const duplicates = json && validation !== 'Ignore' ? duplicateFieldsOf(raw.toString('utf8'), obj) : [];
   return enforceKnownFields(info, obj, validation, res, kind, duplicates);
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { joinJsonPieces, type JsonPiece } from '../../api/json-pieces.js';
-import { ClientGoneError, readBody, writeJsonPieces, type Request, type Response } from './io.js';
+import { ClientGoneError, parseJson, readBody, writeJsonPieces, type Request, type Response } from './io.js';
 
 /** Records what a response is given: head, then each written buffer. */
 function recorder() {
@@ -61,5 +61,19 @@ describe('readBody', () => {
     stream.write('{"kind":');
     stream.end('"Pod"}');
     assert.equal((await reading).toString(), '{"kind":"Pod"}');
+  });
+});
+
+describe('parseJson nesting limit', () => {
+  const nested = (depth: number, open: string, close: string, inner: string) => open.repeat(depth) + inner + close.repeat(depth);
+  it('takes values up to 100 levels down, in arrays and objects', () => {
+    assert.doesNotThrow(() => parseJson(nested(100, '[', ']', '1')));
+    assert.doesNotThrow(() => parseJson(nested(100, '{"a":', '}', '"x"')));
+    assert.doesNotThrow(() => parseJson(nested(101, '[', ']', '')));
+  });
+  it('refuses anything deeper with 400', () => {
+    for (const text of [nested(101, '[', ']', '1'), nested(101, '{"a":', '}', 'null'), nested(100, '{"a":', '}', '{"b":{}}')]) {
+      assert.throws(() => parseJson(text), (err: { code?: number; message?: string }) => err.code === 400 && /nested more than 100/.test(err.message ?? ''));
+    }
   });
 });

@@ -146,13 +146,22 @@ async function parseYamlText(text: string): Promise<unknown> {
   return value;
 }
 
-function checkNesting(value: unknown): void {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (depth > MAX_NESTING) throw badRequest(`the request body is nested more than ${MAX_NESTING} levels deep`);
-    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, depth + 1]);
+/** Refuses a value with anything deeper than MAX_NESTING (recursion: the depth is bounded by it). */
+function checkNesting(value: unknown, depth = 0): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    if (value.length > 0 && depth >= MAX_NESTING) throw tooDeep();
+    for (const item of value) checkNesting(item, depth + 1);
+    return;
   }
+  for (const key in value) {
+    if (depth >= MAX_NESTING) throw tooDeep();
+    checkNesting((value as Record<string, unknown>)[key], depth + 1);
+  }
+}
+
+function tooDeep(): ApiError {
+  return badRequest(`the request body is nested more than ${MAX_NESTING} levels deep`);
 }
 
 export function writeJson(res: Response, code: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}): void {
