@@ -67,3 +67,17 @@ test('the first wrongly typed value is refused in the decoder’s words, map key
     unknown: [],
   });
 });
+
+test("names of Object's own members are unknown fields like any other", () => {
+  const bad = JSON.parse('{"apiVersion":"v1","kind":"Pod","spec":{"constructor":1,"__proto__":{"x":1},"containers":[{"name":"c","toString":"x"}]}}');
+  assert.deepEqual(unknownFields('', 'v1', 'Pod', bad), ['spec.constructor', 'spec.__proto__', 'spec.containers[0].toString']);
+});
+
+test('a type error names the struct path without map keys', () => {
+  const bad = structuredClone(pod) as Record<string, any>;
+  bad['spec']['containers'][0]['resources']['limits']['cpu'] = true;
+  assert.equal(
+    decodeCheck('', 'v1', 'Pod', bad)?.typeError,
+    'json: cannot unmarshal bool into Go struct field ResourceRequirements.spec.containers.resources.limits of type v1.Quantity',
+  );
+});

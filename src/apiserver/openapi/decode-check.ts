@@ -71,35 +71,61 @@ function accepts(s: Schema, value: unknown): boolean {
   }
 }
 
-/** A key of a map (additionalProperties): part of unknown-field paths, not of the decoder's. */
-class MapKey {
-  constructor(readonly key: string) {}
-}
-
-/** The field path so far: struct fields as strings, map keys, list positions as numbers. */
-type Segments = (string | MapKey | number)[];
+/** The field path so far: struct fields and map keys as strings, list positions as numbers. */
+type Segments = (string | number)[];
 
 /** `spec.containers[0].bar`: the notation of unknown-field reports. */
 function fieldPath(segments: Segments, last: string): string {
   let out = '';
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
-    else {
-      const key = typeof s === 'string' ? s : s.key;
-      out += out ? `.${key}` : key;
-    }
+    else out += out ? `.${s}` : s;
   }
   return out ? `${out}.${last}` : last;
 }
 
-/** `spec.containers.image`: the decoder's notation (struct fields only). */
-function structPath(segments: Segments): string {
-  return segments.filter((s) => typeof s === 'string').join('.');
+/** `spec.containers.image`: the decoder's notation (struct fields only, no map keys). */
+function structPath(segments: Segments, mapKey: boolean[]): string {
+  return segments.filter((s, i) => typeof s === 'string' && !mapKey[i]).join('.');
+}
+
+/** What the walk needs of a schema, looked up once per schema object rather than per value. */
+interface Node {
+  readonly resolved: ResolvedSchema;
+  /** The Go struct its fields belong to; undefined: the enclosing one. */
+  readonly struct: string | undefined;
+  readonly properties: ReadonlyMap<string, Schema> | undefined;
+  readonly additional: Schema | undefined;
+  readonly items: Schema | undefined;
+}
+
+const nodes = new WeakMap<Schema, Node | null>();
+
+function nodeOf(schema: Schema, schemas: Record<string, Schema>): Node | undefined {
+  let node = nodes.get(schema);
+  if (node === undefined) {
+    const r = resolve(schema, schemas);
+    const properties = r?.schema['properties'] as Record<string, Schema> | undefined;
+    node = r
+      ? {
+          resolved: r,
+          struct: r.name ? r.name.slice(r.name.lastIndexOf('.') + 1) : undefined,
+          // A Map: a body's "constructor" or "__proto__" is an unknown field, not Object's.
+          properties: properties ? new Map(Object.entries(properties)) : undefined,
+          additional: r.schema['additionalProperties'] as Schema | undefined,
+          items: r.schema['items'] as Schema | undefined,
+        }
+      : null;
+    nodes.set(schema, node);
+  }
+  return node ?? undefined;
 }
 
 class Walker {
   readonly unknown: string[] = [];
   readonly segments: Segments = [];
+  /** Per segment: whether it is a map key (left out of the decoder's struct path). */
+  readonly mapKey: boolean[] = [];
 
   constructor(private readonly schemas: Record<string, Schema>) {}
 
@@ -110,16 +136,16 @@ class Walker {
 
   /** Checks one value against its (unresolved) schema; `struct` is the enclosing Go struct. */
   value(value: unknown, schema: Schema, struct: string): string | undefined {
-    const r = resolve(schema, this.schemas);
-    if (!r) return undefined;
-    if (!accepts(r.schema, value)) {
-      return `json: cannot unmarshal ${goJsonKind(value)} into Go struct field ${struct}.${structPath(this.segments)} of type ${goType(r)}`;
+    const node = nodeOf(schema, this.schemas);
+    if (!node) return undefined;
+    if (!accepts(node.resolved.schema, value)) {
+      return `json: cannot unmarshal ${goJsonKind(value)} into Go struct field ${struct}.${structPath(this.segments, this.mapKey)} of type ${goType(node.resolved)}`;
     }
     if (typeof value !== 'object' || value === null) return undefined;
-    const inner = r.name ? r.name.slice(r.name.lastIndexOf('.') + 1) : struct;
-    const properties = r.schema['properties'] as Record<string, Schema> | undefined;
-    const additional = r.schema['additionalProperties'] as Schema | undefined;
-    const items = r.schema['items'] as Schema | undefined;
+    const inner = node.struct ?? struct;
+    const { properties, additional, items } = node;
+    const segments = this.segments;
+    const mapKey = this.mapKey;
     if (Array.isArray(value)) {
       if (!items) return undefined;
       for (let i = 0; i < value.length; i++) {
@@ -127,30 +153,35 @@ class Walker {
           value[i] = this.zero(items);
           continue;
         }
-        this.segments.push(i);
+        segments.push(i);
+        mapKey.push(false);
         const err = this.value(value[i], items, inner);
-        this.segments.pop();
+        segments.pop();
+        mapKey.pop();
         if (err) return err;
       }
       return undefined;
     }
     if (!properties && !additional) return undefined;
     const obj = value as Record<string, unknown>;
-    for (const key of Object.keys(obj)) {
+    // Only the key being visited is ever deleted, which for-in allows.
+    for (const key in obj) {
       const child = obj[key];
-      const prop = properties?.[key];
+      const prop = properties?.get(key);
       if (child === null) {
         if (prop || !additional) delete obj[key];
         else obj[key] = this.zero(additional);
         continue;
       }
       if (properties && !prop) {
-        this.unknown.push(fieldPath(this.segments, key));
+        this.unknown.push(fieldPath(segments, key));
         continue;
       }
-      this.segments.push(prop ? key : new MapKey(key));
+      segments.push(key);
+      mapKey.push(!prop);
       const err = this.value(child, (prop ?? additional)!, inner);
-      this.segments.pop();
+      segments.pop();
+      mapKey.pop();
       if (err) return err;
     }
     return undefined;
