@@ -27,6 +27,12 @@ describe('apply types from the OpenAPI schemas', () => {
     assert.equal(at(containers, '[]', 'resources', 'limits', 'cpu').kind, 'scalar');
   });
 
+  it("declares no field named like an Object member", () => {
+    const spec = at(deployment, 'spec');
+    assert.ok(spec.kind === 'struct');
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) assert.equal(spec.field(name), undefined, name);
+  });
+
   it('has no type for an unknown kind', () => {
     assert.equal(applyTypeFor('apps', 'v1', 'Nope'), undefined);
   });

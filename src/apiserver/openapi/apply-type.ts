@@ -53,10 +53,11 @@ function build(s: Schema, schemas: Record<string, Schema>): ApplyType {
       kind: 'struct',
       atomic,
       field(name) {
-        const prop = properties[name];
-        if (!prop) return undefined;
         let t = fields.get(name);
-        if (!t) fields.set(name, (t = typeOf(prop, schemas)));
+        if (t) return t;
+        // Own properties only: a field named "constructor" is not declared by Object.
+        if (!Object.hasOwn(properties, name)) return undefined;
+        fields.set(name, (t = typeOf(properties[name], schemas)));
         return t;
       },
     };
