@@ -9,7 +9,7 @@
  * delivery latency with 1,000 watchers. The HTTP/2 client opens its flow-control windows
  * as kubectl's Go transport does (test/support/api-client.ts).
  */
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -45,12 +45,22 @@ interface ServerProcess {
 const API_ONLY = ['--disable-controllers', '--disable-scheduler'];
 
 /** Starts `skiff server` and times process start → /readyz 200. */
-async function launch(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
+/**
+ * The server's environment: this one, without NODE_EXTRA_CA_CERTS. Node reads that file
+ * before running any script (set to the system bundle on some machines, ~140
+ * certificates: ~90 ms of every Node process's start on the 2-core machine), and the
+ * server never verifies a peer with it at start. Cold start is also measured with it
+ * when it is set, beside Node's own start both ways.
+ */
+const { NODE_EXTRA_CA_CERTS: EXTRA_CA_CERTS, ...baseEnv } = process.env;
+const SERVER_ENV: NodeJS.ProcessEnv = { ...baseEnv, SKIFF_LOG_LEVEL: 'warn' };
+
+async function launch(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = SERVER_ENV): Promise<ServerProcess> {
   const port = await freePort();
   const t0 = nowMs();
   const child = spawn(process.execPath, [join(ROOT, 'dist/skiff.js'), 'server', '--data-dir', dataDir, '--port', String(port), ...extraArgs], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
+    env,
   });
   const kubeconfig = join(dataDir, 'kubeconfig');
   for (;;) {
@@ -80,6 +90,17 @@ function fetchReadyz(port: number): Promise<boolean> {
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Median wall time of `node -e 0` (10 runs): what every Node program pays before its first line. */
+function nodeStartMs(env: NodeJS.ProcessEnv): number {
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = nowMs();
+    execFileSync(process.execPath, ['-e', '0'], { env, stdio: 'ignore' });
+    times.push(nowMs() - t);
+  }
+  return percentile(times.sort((a, b) => a - b), 50);
 }
 
 async function stop(p: ServerProcess): Promise<void> {
@@ -198,10 +219,10 @@ async function runServerBench(): Promise<void> {
     const first = await launch(join(dir, 'coldstart'));
     figures['first_start_ms'] = first.readyMs;
     await stop(first);
-    const coldStart = async (args: string[]) => {
+    const coldStart = async (args: string[], env?: NodeJS.ProcessEnv) => {
       const starts: number[] = [];
       for (let i = 0; i < 10; i++) {
-        const p = await launch(join(dir, 'coldstart'), args);
+        const p = await launch(join(dir, 'coldstart'), args, env);
         starts.push(p.readyMs);
         await stop(p);
       }
@@ -209,7 +230,14 @@ async function runServerBench(): Promise<void> {
     };
     figures['cold_start_ms'] = await coldStart([]);
     figures['cold_start_api_only_ms'] = await coldStart(API_ONLY);
-    log(`cold start (process start → /readyz 200): median of 10 ${round(figures['cold_start_ms']!)} ms (whole server: API server, controllers, scheduler), ${round(figures['cold_start_api_only_ms']!)} ms (API server only); first start with certificate generation ${round(first.readyMs)} ms`);
+    figures['node_start_ms'] = nodeStartMs(SERVER_ENV);
+    log(`cold start (process start → /readyz 200): median of 10 ${round(figures['cold_start_ms']!)} ms (whole server: API server, controllers, scheduler), ${round(figures['cold_start_api_only_ms']!)} ms (API server only); first start with certificate generation ${round(first.readyMs)} ms; Node's own start (node -e 0) ${round(figures['node_start_ms']!)} ms`);
+    if (EXTRA_CA_CERTS) {
+      const withCa = { ...SERVER_ENV, NODE_EXTRA_CA_CERTS: EXTRA_CA_CERTS };
+      figures['cold_start_extra_ca_ms'] = await coldStart([], withCa);
+      figures['node_start_extra_ca_ms'] = nodeStartMs(withCa);
+      log(`  with this environment's NODE_EXTRA_CA_CERTS=${EXTRA_CA_CERTS}: whole server ${round(figures['cold_start_extra_ca_ms']!)} ms; Node's own start ${round(figures['node_start_extra_ca_ms']!)} ms`);
+    }
 
     // RSS one second after ready still holds start-up's garbage; V8's memory reducer
     // collects it once allocation stops (about ten seconds in). Idle RSS is read after
