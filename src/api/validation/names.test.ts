@@ -166,3 +166,16 @@ test('finalizers and the whole ObjectMeta', () => {
   );
   assert.equal(fieldErrorMessage(errs[0]!), 'metadata.generation: Invalid value: -1: must be greater than or equal to 0');
 });
+
+test('validators asked again answer the same: a passed string is remembered, a refused one is checked each time', () => {
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual(isQualifiedName('example.com/app'), []);
+    assert.equal(isQualifiedName('bad key!').length, 1);
+    assert.deepEqual(isValidLabelValue('stable'), []);
+    assert.equal(isValidLabelValue('-x').length, 1);
+  }
+});
+
+test('byteLength counts UTF-8 bytes as Go does, lone surrogates as three', () => {
+  assert.deepEqual(['a', 'é', '😀', '\ud800', 'x\udc00y'].map(byteLength), [1, 2, 4, 3, 5]);
+});

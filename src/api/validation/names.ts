@@ -11,20 +11,28 @@ import type { FieldError } from '../errors.js';
 
 /** Go's len(): the UTF-8 byte length of a string. */
 export function byteLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
+  // Node's native count: the same UTF-8 length (a lone surrogate counts as the 3 bytes of
+  // U+FFFD), without a JS loop over annotation values that may be kilobytes long.
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/**
+ * Strings a validator has passed, kept (up to a bound) so that the label keys and values
+ * every object repeats are checked once, not split and matched on every write.
+ */
+class PassedStrings {
+  private readonly passed = new Set<string>();
+  constructor(private readonly check: (value: string) => string[]) {}
+
+  errors(value: string): string[] {
+    if (this.passed.has(value)) return [];
+    const errs = this.check(value);
+    if (errs.length === 0) {
+      if (this.passed.size >= 4096) this.passed.clear();
+      this.passed.add(value);
+    }
+    return errs;
   }
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -118,7 +126,7 @@ export function isDns1035Label(value: string): string[] {
  * A "qualified name": optional DNS-1123 subdomain prefix and '/', then a name of at most
  * 63 characters. Label keys, annotation keys and finalizers use it.
  */
-export function isQualifiedName(value: string): string[] {
+function checkQualifiedName(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
@@ -148,14 +156,26 @@ export function isQualifiedName(value: string): string[] {
   return errs;
 }
 
+const qualifiedNames = new PassedStrings(checkQualifiedName);
+
+export function isQualifiedName(value: string): string[] {
+  return qualifiedNames.errors(value);
+}
+
 /** Label keys are qualified names. */
 export const isValidLabelKey = isQualifiedName;
 
-export function isValidLabelValue(value: string): string[] {
+function checkLabelValue(value: string): string[] {
   const errs: string[] = [];
   if (byteLength(value) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
   if (!labelValueRe.test(value)) errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
   return errs;
+}
+
+const labelValues = new PassedStrings(checkLabelValue);
+
+export function isValidLabelValue(value: string): string[] {
+  return labelValues.errors(value);
 }
 
 /** Names that would break the REST path they appear in (k8s.io/apimachinery/pkg/api/validation/path). */
