@@ -30,16 +30,18 @@ describe('writeJsonPieces', () => {
     const big = Buffer.from(`"${'b'.repeat(70 * 1024)}"`);
     const pieces: JsonPiece[] = ['{"items":['];
     for (let i = 0; i < 3000; i++) pieces.push(i ? ',' : '', `{"i":${i},"s":"é→`, Buffer.from(`${'x'.repeat(i % 50)}"}`));
-    pieces.push(',', big, ',"ü"', ']}');
+    // Text measured first when it might not fit: 30,000 characters, 60,000 bytes.
+    pieces.push(',', big, ',"ü"', `,"${'ü'.repeat(30_000)}"`, ']}');
     const { res, writes, status } = recorder();
     writeJsonPieces(res, 200, pieces);
     assert.equal(status(), 200);
     const body = Buffer.concat(writes);
     assert.deepEqual(body, joinJsonPieces(pieces));
     const parsed = JSON.parse(body.toString('utf8')) as { items: unknown[] };
-    assert.equal(parsed.items.length, 3002);
+    assert.equal(parsed.items.length, 3003);
     assert.deepEqual(parsed.items[1], { i: 1, s: `é→${'x'}` });
     assert.equal(parsed.items[3001], 'ü');
+    assert.equal(parsed.items[3002], 'ü'.repeat(30_000));
     // Buffers of 64 KB at most, except a piece larger than that, written on its own.
     assert.ok(writes.every((w) => w.length <= 64 * 1024 || w.equals(big)));
     assert.ok(writes.some((w) => w.equals(big)));
