@@ -229,6 +229,30 @@ describe('object lifecycle', () => {
   });
 });
 
+describe('GET of one object', () => {
+  it('answers with the stored object as written, resourceVersion, apiVersion and kind included, in each served version', async () => {
+    const created = await api.request<Obj>('POST', '/api/v1/namespaces/default/configmaps', cm('got', { a: '1', 'é': '→' }, { app: 'g' }));
+    assert.equal(created.status, 201);
+    const got = await api.request<Obj>('GET', '/api/v1/namespaces/default/configmaps/got');
+    assert.equal(got.status, 200);
+    assert.equal(got.headers['content-type'], 'application/json');
+    assert.deepEqual(got.body, created.body);
+    assert.equal(got.body['metadata'].resourceVersion, created.body['metadata'].resourceVersion);
+    // Stored as autoscaling/v2, asked for as v1: converted, not served from the stored bytes.
+    const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'got' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, maxReplicas: 3 } };
+    assert.equal((await api.request('POST', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers', hpa)).status, 201);
+    const v1 = await api.request<Obj>('GET', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/got');
+    assert.equal(v1.body['apiVersion'], 'autoscaling/v1');
+    assert.equal(v1.body['spec'].maxReplicas, 3);
+    const v2 = await api.request<Obj>('GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/got');
+    assert.equal(v2.body['apiVersion'], 'autoscaling/v2');
+    assert.equal(v2.body['kind'], 'HorizontalPodAutoscaler');
+    const table = await api.request<Obj>('GET', '/api/v1/namespaces/default/configmaps/got', undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.equal(table.body['kind'], 'Table');
+    assert.equal(table.body['rows'][0].cells[0], 'got');
+  });
+});
+
 describe('events in both groups', () => {
   it('one storage, two shapes: core involvedObject/message are events.k8s.io regarding/note, and back', async () => {
     const core = await api.request<Record<string, any>>('POST', '/api/v1/namespaces/default/events', {

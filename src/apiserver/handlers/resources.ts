@@ -70,7 +70,8 @@ export async function handleResource(ctx: ResourceContext, req: Request, res: Re
   switch (info.verb) {
     case 'get':
       if (sub === 'log' && served.info.group === '' && served.info.kind === 'Pod') return servePodLog(ctx, res, namespace, info.name, query);
-      return sub === 'scale' ? respondObject(ctx, req, res, served, 200, getScale(served, await served.store.get(namespace, info.name)), query, false) : respondObject(ctx, req, res, served, 200, await served.store.get(namespace, info.name), query);
+      if (sub === 'scale') return respondObject(ctx, req, res, served, 200, getScale(served, await served.store.get(namespace, info.name)), query, false);
+      return getObject(ctx, req, res, served, namespace, info.name, query);
     case 'list':
       return list(ctx, req, res, served, namespace, query);
     case 'watch':
@@ -132,6 +133,14 @@ function respondObject(ctx: ResourceContext, req: Request, res: Response, served
   const pieces = served.store.servedPieces(obj);
   if (pieces) writeJson(res, code, joinJsonPieces(pieces));
   else writeJson(res, code, obj);
+}
+
+/** GET of one object (and of its status): JSON from the stored bytes unless a Table is wanted. */
+async function getObject(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, name: string, query: URLSearchParams): Promise<void> {
+  if (wantsTable(req.headers.accept)) return respondObject(ctx, req, res, served, 200, await served.store.get(namespace, name), query);
+  const got = await served.store.getServed(namespace, name);
+  if ('pieces' in got) return writeJson(res, 200, joinJsonPieces(got.pieces));
+  return respondObject(ctx, req, res, served, 200, got.object, query);
 }
 
 async function list(ctx: ResourceContext, req: Request, res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {

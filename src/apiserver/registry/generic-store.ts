@@ -227,6 +227,17 @@ export class GenericStore {
     return this.decode(await this.getKv(namespace, name));
   }
 
+  /**
+   * A GET's answer as served JSON pieces straight from the stored bytes (as LIST items
+   * are served) when they are in this resource's canonical form, else the decoded object.
+   * Parsing the stored object and serializing it again took a quarter of a GET's CPU.
+   */
+  async getServed(namespace: string, name: string): Promise<{ pieces: readonly JsonPiece[] } | { object: StoredObject }> {
+    const kv = await this.getKv(namespace, name);
+    const pieces = this.rawPieces(kv);
+    return pieces ? { pieces } : { object: this.decode(kv) };
+  }
+
   private async exists(namespace: string, name: string): Promise<boolean> {
     try {
       await this.storage.get(this.key(namespace, name));
