@@ -40,3 +40,10 @@ test('collections: deletecollection; discovery paths are not resource requests',
     assert.equal(info('GET', p).isResourceRequest, false, p);
   }
 });
+
+test('path segments are %-decoded; a bad escape is a 400', () => {
+  const r = info('GET', '/api/v1/namespaces/de%66ault/configmaps/a%3Ab');
+  assert.ok(r.isResourceRequest);
+  assert.deepEqual([r.namespace, r.name], ['default', 'a:b']);
+  assert.throws(() => info('GET', '/api/v1/namespaces/default/configmaps/x%zz'), (err: { code?: number }) => err.code === 400);
+});

@@ -4,6 +4,7 @@
  * does. Everything downstream — authorization, routing, audit, metrics — reads these.
  * Pure: no I/O, no knowledge of which resources exist.
  */
+import { badRequest } from '../api/errors.js';
 import { goParseBoolTrue } from '../api/go-semantics.js';
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -43,9 +44,22 @@ const METHOD_VERBS: Record<string, ResourceVerb | undefined> = {
 /** /namespaces/{name}/status and /finalize are subresources of a namespace, not a scope. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/**
+ * A path segment with its %-escapes decoded (one without '%' is already itself). A bad
+ * escape is the client's error, 400 as Go's server answers it, never a 500.
+ */
+function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in path segment "${segment}"`);
+  }
+}
+
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const nonResource = (): NonResourceRequestInfo => ({ isResourceRequest: false, verb: method.toLowerCase(), path });
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = path.split('/').filter((p) => p.length > 0).map(decodeSegment);
   let i = 0;
   let prefix: '/api' | '/apis';
   let group = '';

@@ -460,6 +460,9 @@ describe('bad input', () => {
       assert.equal(res.status, code, label);
       assert.equal(res.body['kind'], 'Status', label);
     }
+    const badEscape = await api.request<Obj>('GET', '/api/v1/namespaces/default/configmaps/x%zz');
+    assert.equal(badEscape.status, 400);
+    assert.equal(badEscape.body['kind'], 'Status');
     assert.equal((await api.request('GET', '/readyz')).text, 'ok');
   });
 });
