@@ -4,7 +4,7 @@
  * resource handlers. Only this component touches storage; everything else is a client.
  */
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import { DEFAULT_CIPHERS as tlsDefaultCiphers, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { ApiError, serviceUnavailable, tooManyRequests } from '../api/errors.js';
 import type { Backend } from '../storage/backend.js';
@@ -147,6 +147,8 @@ export class ApiServer {
         requestCert: true,
         rejectUnauthorized: false,
         settings: { maxConcurrentStreams: 1000 },
+        ciphers: SERVER_CIPHERS,
+        honorCipherOrder: true,
         // Node's default (10 MB per session) refuses new streams with ENHANCE_YOUR_CALM
         // once a client has a few large bodies in flight; bodies are bounded at 3 MiB
         // each and writes at 200 in flight, so allow that much.
@@ -360,6 +362,15 @@ export class ApiServer {
     this.metrics.observeRequest(labels, String(res.statusCode), (performance.now() - started) / 1000);
   }
 }
+
+/**
+ * Node's own cipher suites, with TLS 1.3's AES-128-GCM first, as Go's server (kube-apiserver)
+ * prefers it on hardware with AES instructions: Node's default order puts AES-256-GCM first,
+ * about 1.6 times the CPU per byte here (2.9 vs 1.8 GB/s), and a 35 MB LIST is encrypted
+ * whole. The set of suites is Node's default, only reordered.
+ */
+const PREFERRED_TLS13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+const SERVER_CIPHERS = [...PREFERRED_TLS13, ...tlsDefaultCiphers.split(':').filter((c) => !PREFERRED_TLS13.includes(c))].join(':');
 
 function writePlain(res: Response, code: number, text: string): void {
   res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });

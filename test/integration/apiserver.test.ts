@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { connect as connectTls } from 'node:tls';
 import { startServer, type RunningServer } from '../../src/cmd/server.js';
 import { ApiClient } from '../support/api-client.js';
 
@@ -48,6 +50,17 @@ describe('discovery, health and authentication', () => {
     const pods = legacy.body['resources'].find((r: Obj) => r['name'] === 'pods');
     assert.deepEqual(pods.shortNames, ['po']);
     assert.ok(legacy.body['resources'].some((r: Obj) => r['name'] === 'pods/status'));
+  });
+
+  it('prefers TLS 1.3 AES-128-GCM, as Go servers do, over a client that lists AES-256 first', async () => {
+    const socket = connectTls({ host: '127.0.0.1', port: Number(new URL(server.url).port), rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+    try {
+      await once(socket, 'secureConnect');
+      assert.equal(socket.getProtocol(), 'TLSv1.3');
+      assert.equal(socket.getCipher().standardName, 'TLS_AES_128_GCM_SHA256');
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('lets anonymous requests reach only health and version', async () => {
