@@ -24,19 +24,6 @@ export interface DecodeCheck {
   unknown: string[];
 }
 
-/** Resolved once per schema object: the generated schemas never change. */
-const resolved = new WeakMap<Schema, ResolvedSchema | null>();
-
-function resolve(schema: Schema | undefined, schemas: Record<string, Schema>): ResolvedSchema | undefined {
-  if (!schema) return undefined;
-  let r = resolved.get(schema);
-  if (r === undefined) {
-    r = resolveSchema(schema, schemas) ?? null;
-    resolved.set(schema, r);
-  }
-  return r ?? undefined;
-}
-
 /** The Go type named in the message for a schema. */
 function goType(s: ResolvedSchema): string {
   const schema = s.schema;
@@ -99,12 +86,14 @@ interface Node {
   readonly items: Schema | undefined;
 }
 
+/** Built once per schema object: the generated schemas never change. */
 const nodes = new WeakMap<Schema, Node | null>();
 
-function nodeOf(schema: Schema, schemas: Record<string, Schema>): Node | undefined {
+function nodeOf(schema: Schema | undefined, schemas: Record<string, Schema>): Node | undefined {
+  if (!schema) return undefined;
   let node = nodes.get(schema);
   if (node === undefined) {
-    const r = resolve(schema, schemas);
+    const r = resolveSchema(schema, schemas);
     const properties = r?.schema['properties'] as Record<string, Schema> | undefined;
     node = r
       ? {
@@ -130,7 +119,7 @@ class Walker {
   constructor(private readonly schemas: Record<string, Schema>) {}
 
   private zero(s: Schema | undefined): unknown {
-    const t = resolve(s, this.schemas)?.schema['type'];
+    const t = nodeOf(s, this.schemas)?.resolved.schema['type'];
     return t === 'string' ? '' : t === 'integer' || t === 'number' ? 0 : t === 'boolean' ? false : t === 'array' ? [] : {};
   }
 
