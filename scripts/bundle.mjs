@@ -18,6 +18,8 @@
  *                  so stack traces still name functions (the linked source map has lines).
  * dist/pki-issue-child.js  the certificate issuer a first start runs as a child process
  *                  (src/apiserver/pki/ensure-off-thread.ts).
+ * dist/sqlite-writer-thread.js  the SQLite store's writer thread, started under load
+ *                  (src/storage/drivers/sqlite/writer-thread.ts).
  */
 import { build } from 'esbuild';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
@@ -67,7 +69,10 @@ await Promise.all([
   build({ ...common, entryPoints: { skiff: 'src/cli/bundle-loader.ts' }, format: 'esm' }),
   build({
     ...common,
-    entryPoints: { 'pki-issue-child': 'src/apiserver/pki/pki-issue-child.ts' },
+    entryPoints: {
+      'pki-issue-child': 'src/apiserver/pki/pki-issue-child.ts',
+      'sqlite-writer-thread': 'src/storage/drivers/sqlite/sqlite-writer-thread.ts',
+    },
     format: 'esm',
     external,
     // Bundled CommonJS calls require() for Node's built-ins; give the ES module one.

@@ -40,13 +40,20 @@ export interface OpenBackendOptions {
   logger?: Logger;
   /** SQLite: turn automatic compaction off (tests that inspect history). */
   autoCompaction?: false;
+  /** SQLite: where group commits are applied (SqliteBackendOptions.writerThread). */
+  writerThread?: 'auto' | 'always' | 'never';
 }
 
 export async function openBackend(dsn: string, options: OpenBackendOptions = {}): Promise<Backend> {
   const config = parseDsn(dsn);
   if (config.driver === 'sqlite') {
     const { SqliteBackend } = await import('./drivers/sqlite/sqlite-backend.js');
-    return SqliteBackend.open({ path: config.path, logger: options.logger, ...(options.autoCompaction === false ? { autoCompaction: false } : {}) });
+    return SqliteBackend.open({
+      path: config.path,
+      logger: options.logger,
+      ...(options.autoCompaction === false ? { autoCompaction: false } : {}),
+      ...(options.writerThread ? { writerThread: options.writerThread } : {}),
+    });
   }
   const { EtcdBackend } = await import('./drivers/etcd/etcd-backend.js');
   return EtcdBackend.open({ endpoints: config.endpoints, logger: options.logger });

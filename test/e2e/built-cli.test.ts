@@ -31,9 +31,9 @@ const cacheFiles = (command: string): string[] => readdirSync(dist).filter((f) =
 const runCli = (...args: string[]): string => execFileSync(process.execPath, [join(dist, 'skiff.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('the bundle', () => {
-  it('is one ASCII program wrapped for the loader, beside its entry and the certificate child', () => {
+  it('is one ASCII program wrapped for the loader, beside its entry, the certificate child and the SQLite writer thread', () => {
     const names = readdirSync(dist);
-    for (const f of ['skiff.js', 'skiff.cjs', 'pki-issue-child.js', 'schemas.generated.json']) assert.ok(names.includes(f), `${f} in ${names.join(', ')}`);
+    for (const f of ['skiff.js', 'skiff.cjs', 'pki-issue-child.js', 'sqlite-writer-thread.js', 'schemas.generated.json']) assert.ok(names.includes(f), `${f} in ${names.join(', ')}`);
     const program = readFileSync(join(dist, 'skiff.cjs'));
     assert.equal(
       program.findIndex((b) => b > 0x7f),

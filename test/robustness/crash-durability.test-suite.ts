@@ -13,6 +13,8 @@ const WRITER = fileURLToPath(new URL('../support/crash-writer.ts', import.meta.u
 
 export interface CrashTarget {
   dsn: string;
+  /** SQLite: where the writer's store applies group commits. */
+  writerThread?: 'always' | 'never';
   /** At the kill point, before the writer dies: SIGKILL the store's own server (etcd). */
   killStore?: () => void;
   /** After the kill: bring the store's server back on the same data. */
@@ -28,8 +30,9 @@ interface Ack {
 }
 
 /** Runs the writer until at least `minAcks` acknowledgements, then a random extra delay, then SIGKILL. */
-async function writeUntilKilled(dsn: string, run: string, minAcks: number, extraMs: number, killStore?: () => void): Promise<Ack[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dsn, run], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function writeUntilKilled(target: CrashTarget, run: string, minAcks: number, extraMs: number): Promise<Ack[]> {
+  const { dsn, killStore, writerThread } = target;
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dsn, run, ...(writerThread ? [writerThread] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acks: Ack[] = [];
   let buffered = '';
   let stderr = '';
@@ -72,13 +75,7 @@ export async function runCrashDurability(target: CrashTarget, kills = 20): Promi
   let lastRevision = 0;
   let totalAcks = 0;
   for (let round = 0; round < kills; round++) {
-    const acks = await writeUntilKilled(
-      target.dsn,
-      `r${round}`,
-      50 + Math.floor(Math.random() * 200),
-      Math.floor(Math.random() * 150),
-      target.killStore,
-    );
+    const acks = await writeUntilKilled(target, `r${round}`, 50 + Math.floor(Math.random() * 200), Math.floor(Math.random() * 150));
     await target.restartStore?.();
     assert.ok(acks.length > 0, `round ${round}: no acknowledged writes`);
     totalAcks += acks.length;

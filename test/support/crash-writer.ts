@@ -1,15 +1,16 @@
 /**
  * Child process for the crash-durability test: writes to the store given by the DSN in
- * argv[2] as fast as it can from 16 concurrent writers and prints one line per
+ * argv[2] (argv[4]: where SQLite applies group commits) as fast as it can from 16 concurrent writers and prints one line per
  * acknowledged write (`ack <revision> <key> <value>`). stdout to a pipe is synchronous
  * on Linux, so a printed line means the acknowledgement really happened before the kill.
  */
 import { openBackend } from '../../src/storage/open.js';
 
 const dsn = process.argv[2];
-if (!dsn) throw new Error('usage: crash-writer <dsn>');
-const store = await openBackend(dsn, { autoCompaction: false });
+if (!dsn) throw new Error('usage: crash-writer <dsn> [run] [always|never|auto: where SQLite applies group commits]');
 const run = process.argv[3] ?? 'r';
+const writerThread = process.argv[4] as 'auto' | 'always' | 'never' | undefined;
+const store = await openBackend(dsn, { autoCompaction: false, ...(writerThread ? { writerThread } : {}) });
 process.stdout.write(`start ${await store.currentRevision()}\n`);
 
 await Promise.all(

@@ -14,6 +14,11 @@ runBackendContract('sqlite', async (options) =>
   SqliteBackend.open({ path: join(dir, `contract-${n++}.db`), autoCompaction: false, ...options }),
 );
 
+// The same contract with every group commit applied by the writer thread.
+runBackendContract('sqlite (writer thread)', async (options) =>
+  SqliteBackend.open({ path: join(dir, `contract-${n++}.db`), autoCompaction: false, writerThread: 'always', ...options }),
+);
+
 // ---- what only the SQLite driver promises ----
 
 import assert from 'node:assert/strict';
@@ -70,6 +75,66 @@ describe('sqlite driver', () => {
       }
     } finally {
       await b.close();
+    }
+  });
+
+  it('lets no read see a write before it is acknowledged while batches queue at the writer thread', async () => {
+    const b = SqliteBackend.open({ path: join(dir, 'durable-reads-thread.db'), autoCompaction: false, writerThread: 'always' });
+    try {
+      const acked = new Set<string>();
+      const checks: Promise<void>[] = [];
+      const writes: Promise<unknown>[] = [];
+      for (let turn = 0; turn < 30; turn++) {
+        // A group per turn: several batches are out at once, and reads arrive between them.
+        for (let i = 0; i < 10; i++) {
+          const key = `/t/${turn}/${i}`;
+          writes.push(b.create(key, enc('v')).then(() => acked.add(key)));
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        checks.push(
+          b.list('/t/').then((l) => {
+            for (const kv of l.items) assert.ok(acked.has(kv.key), `${kv.key} was read before its write was acknowledged`);
+          }),
+        );
+      }
+      await Promise.all([...writes, ...checks]);
+      assert.equal((await b.list('/t/')).items.length, 300);
+      assert.equal(await b.currentRevision(), 300);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('moves group commits to the writer thread under concurrent writes, and back when quiet', async () => {
+    const path = join(dir, 'writer-modes.db');
+    const b = SqliteBackend.open({ path, autoCompaction: false, writerThreadIdleMs: 1000 });
+    try {
+      await b.create('/m/first', enc('0'));
+      assert.equal(b.writesThreaded, false, 'a lone write stays on the main thread');
+      // 64 writers at once, ten times over: more writes in a second than light load makes.
+      for (let round = 0; round < 10; round++) await Promise.all(Array.from({ length: 64 }, (_, i) => b.create(`/m/a${round}-${i}`, enc(String(i)))));
+      for (let i = 0; i < 150 && !b.writesThreaded; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(b.writesThreaded, true, 'the writer thread took over');
+      const revs = await Promise.all(Array.from({ length: 64 }, (_, i) => b.create(`/m/b${i}`, enc(String(i)))));
+      assert.deepEqual([...revs].sort((x, y) => x - y), Array.from({ length: 64 }, (_, i) => 642 + i), 'numbering continues without a gap');
+      const updated = await b.update('/m/b0', enc('x'), revs[0]!);
+      assert.equal(updated, 706);
+      const deleted = await b.delete('/m/b1');
+      assert.equal(new TextDecoder().decode(deleted.prev.value), '1');
+      await expectCode(() => b.create('/m/b2', enc('again')), 'KeyExists');
+      for (let i = 0; i < 200 && b.writesThreaded; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(b.writesThreaded, false, 'the thread ended after a quiet spell');
+      assert.equal(await b.create('/m/last', enc('z')), 708, 'and the main thread numbers on from the thread');
+      assert.equal((await b.list('/m/')).items.length, 1 + 640 + 64 - 1 + 1);
+    } finally {
+      await b.close();
+    }
+    const reopened = SqliteBackend.open({ path, autoCompaction: false });
+    try {
+      assert.equal(await reopened.currentRevision(), 708);
+      assert.equal(new TextDecoder().decode((await reopened.get('/m/b0')).value), 'x');
+    } finally {
+      await reopened.close();
     }
   });
 

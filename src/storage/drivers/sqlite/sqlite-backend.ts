@@ -10,6 +10,12 @@
  * the next group. Until that fsync ends nothing else is committed, and reads wait for
  * it, so no reader ever sees a write that a crash could still take back.
  *
+ * Under load the statements and the commit move off the event loop too: a writer
+ * thread with its own connection (writer-thread.ts) applies each group and fsyncs it,
+ * while this thread parses the next requests. It starts when writes come many a second
+ * and ends after a quiet half minute; light load stays on this connection, which spares
+ * an idle server the thread's memory.
+ *
  * One process per file: a sidecar lock (process-lock.ts) makes a second opener fail
  * with a clear Locked error. Checkpoints run in a worker thread so they never stall
  * the event loop. Because this process is the only writer, watches are served from
@@ -48,6 +54,8 @@ import { acquireProcessLock, type ProcessLock } from './process-lock.js';
 import { parseListRecords } from './list-records.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { type WalFill, WalIndex } from './wal-index.js';
+import { BatchWriter, isRefusal, tuneWriterConnection, type WriteOp, type WriteOutcome } from './write-batch.js';
+import { WriterThread, type BatchResult } from './writer-thread.js';
 
 export interface SqliteBackendOptions {
   path: string;
@@ -61,6 +69,13 @@ export interface SqliteBackendOptions {
   walLimitBytes?: number;
   logger?: Logger;
   now?: () => number;
+  /**
+   * Where group commits are applied: 'auto' (default) moves them to the writer thread
+   * under load, 'always' and 'never' pin them (tests of each path).
+   */
+  writerThread?: 'auto' | 'always' | 'never';
+  /** 'auto': the writer thread ends after this long without a busy second. */
+  writerThreadIdleMs?: number;
 }
 
 /** Keys sort below this: every key is printable ASCII (≤ 0x7e). */
@@ -94,10 +109,15 @@ const EMPTY = Buffer.alloc(0);
 /** Rows per one-blob list page: at the largest values (1.5 MB) a page stays under SQLite's 1 GB value cap. */
 const LIST_PAGE_ROWS = 512;
 
-type WriteOp =
-  | { kind: 'create'; key: string; value: Buffer }
-  | { kind: 'update'; key: string; value: Buffer; expected: number }
-  | { kind: 'delete'; key: string; expected: number | undefined };
+/**
+ * This many writes in a second start the writer thread. (A start-up burst, such as a
+ * whole server's bootstrap objects, stays below it: an idle server keeps no thread.)
+ */
+const THREAD_START_WRITES_PER_S = 500;
+/** The thread ends after this long without a second that busy. */
+const THREAD_IDLE_MS = 30_000;
+/** At most this many batches out to the writer thread at once. */
+const MAX_THREAD_BATCHES_OUT = 4;
 
 interface PendingWrite {
   op: WriteOp;
@@ -105,10 +125,6 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
-interface CurrentRow {
-  rev: number;
-  create_revision: number;
-}
 interface ValueRow {
   name: string;
   rev: number;
@@ -184,6 +200,19 @@ export class SqliteBackend implements Backend {
 
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
+  private readonly writer: BatchWriter;
+  private readonly writerMode: 'auto' | 'always' | 'never';
+  private readonly writerThreadIdleMs: number;
+  private writerThread: WriterThread | undefined;
+  /** Batches out to the writer thread; `syncing` stays set until none is, then this resolves it. */
+  private threadBatchesOut = 0;
+  private threadDrained: (() => void) | undefined;
+  /** Reads (and compaction) waiting for everything committed to be durable. */
+  private durabilityWaiters = 0;
+  /** Writes applied since the last load tick, and when a second was last busy. */
+  private writesThisSecond = 0;
+  private lastBusy = 0;
+  private readonly loadTimer: NodeJS.Timeout | undefined;
   /** The WAL file, fsynced after each commit (see the header). */
   private walFd: number;
   private walIno: number;
@@ -198,14 +227,8 @@ export class SqliteBackend implements Backend {
   private readonly autoCompactTimer: NodeJS.Timeout | undefined;
 
   private readonly stmt: {
-    current: Statement<[string], CurrentRow>;
     currentWithValue: Statement<[string], ValueRow>;
     valueAt: Statement<[string, number], ValueRow & { deleted: number }>;
-    valueOf: Statement<[number], { value: Buffer }>;
-    insertLog: Statement<[number, string, number, number, number, Buffer]>;
-    insertCurrent: Statement<[string, number, number]>;
-    updateCurrent: Statement<[number, string]>;
-    deleteCurrent: Statement<[string]>;
     listCurrent: Statement<[string, string, number], ValueRow>;
     listCurrentRecords: Statement<[string, string, number], Buffer | null>;
     listAt: Statement<[number, string, string, number], ValueRow>;
@@ -215,7 +238,6 @@ export class SqliteBackend implements Backend {
     deleteRow: Statement<[number]>;
     setMeta: Statement<[number, string]>;
   };
-  private readonly applyBatch: (batch: PendingWrite[], outcomes: (number | DeleteResult | StorageError)[], events: WatchEvent[]) => void;
 
   private constructor(options: SqliteBackendOptions) {
     this.path = options.path;
@@ -231,16 +253,8 @@ export class SqliteBackend implements Backend {
     let db: Db | undefined;
     try {
       db = new Database(this.path, { timeout: 5000, nativeBinding: sqliteNativeBinding });
-      db.pragma('journal_mode = WAL');
-      // Commits write the WAL without syncing it; flush() fsyncs it off the event loop.
       // (Checkpoints, in their own connection, still sync the WAL and the database.)
-      db.pragma('synchronous = NORMAL');
-      // The WAL file is reused from its start after each complete checkpoint rather than
-      // truncated: truncating a large file inside a commit stalled writers.
-      db.pragma('journal_size_limit = -1');
-      // Checkpoints run beside the writers (wal-checkpointer.ts), never inside a commit.
-      db.pragma('wal_autocheckpoint = 0');
-      db.pragma('cache_size = -65536');
+      tuneWriterConnection(db);
       db.exec('BEGIN IMMEDIATE');
       ensureSchema(db, this.path);
       db.exec('COMMIT');
@@ -271,20 +285,12 @@ export class SqliteBackend implements Backend {
     });
 
     this.stmt = {
-      current: db.prepare(`SELECT rev, create_revision FROM current WHERE name = ?`),
       currentWithValue: db.prepare(
         `SELECT c.name, c.rev, c.create_revision, kv.value FROM current c JOIN kv ON kv.id = c.rev WHERE c.name = ?`,
       ),
       valueAt: db.prepare(
         `SELECT name, id AS rev, create_revision, value, deleted FROM kv WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`,
       ),
-      valueOf: db.prepare(`SELECT value FROM kv WHERE id = ?`),
-      insertLog: db.prepare(
-        `INSERT INTO kv (id, name, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      insertCurrent: db.prepare(`INSERT INTO current (name, rev, create_revision) VALUES (?, ?, ?)`),
-      updateCurrent: db.prepare(`UPDATE current SET rev = ? WHERE name = ?`),
-      deleteCurrent: db.prepare(`DELETE FROM current WHERE name = ?`),
       listCurrent: db.prepare(
         `SELECT c.name, c.rev, c.create_revision, kv.value FROM current c JOIN kv ON kv.id = c.rev
          WHERE c.name >= ? AND c.name < ? ORDER BY c.name LIMIT ?`,
@@ -315,17 +321,14 @@ export class SqliteBackend implements Backend {
       deleteRow: db.prepare(`DELETE FROM kv WHERE id = ?`),
       setMeta: db.prepare(`UPDATE meta SET v = ? WHERE k = ?`),
     };
-    this.applyBatch = db.transaction((batch, outcomes, events) => {
-      for (const write of batch) {
-        try {
-          outcomes.push(this.apply(write.op, events));
-        } catch (err) {
-          // A contract error fails only its own write; anything else aborts the batch.
-          if (!(err instanceof StorageError)) throw err;
-          outcomes.push(err);
-        }
-      }
-    });
+    this.writer = new BatchWriter(db);
+    this.writerMode = options.writerThread ?? 'auto';
+    this.writerThreadIdleMs = options.writerThreadIdleMs ?? THREAD_IDLE_MS;
+    if (this.writerMode === 'always') this.writerThread = this.startWriterThread();
+    if (this.writerMode === 'auto') {
+      this.loadTimer = setInterval(() => this.loadTick(), 1000);
+      this.loadTimer.unref();
+    }
 
     const meta = (k: string) => (db.prepare(`SELECT v FROM meta WHERE k = ?`).get(k) as { v: number }).v;
     const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`).get() as { seq: number } | undefined;
@@ -384,7 +387,9 @@ export class SqliteBackend implements Backend {
   private flush(): void {
     this.flushScheduled = false;
     // One commit at a time awaits its fsync; the callback flushes what queued meanwhile.
-    if (this.syncing) return;
+    // The writer thread takes a few in a row (it syncs each before applying the next),
+    // except while a read waits for durability: that read runs once none is out.
+    if (this.syncing && !(this.threadBatchesOut > 0 && this.threadBatchesOut < MAX_THREAD_BATCHES_OUT && this.durabilityWaiters === 0)) return;
     if (this.syncFailure) {
       const batch = this.pending;
       this.pending = [];
@@ -395,66 +400,217 @@ export class SqliteBackend implements Backend {
       if (performance.now() - this.walHoldSince < WAL_HOLD_MAX_MS) return;
       this.walHoldSince = undefined;
     }
-    const batch = this.pending;
-    this.pending = [];
+    if (this.writerMode === 'always' && !this.writerThread?.ready) {
+      // Pinned to the thread: wait for it to open its connection (reads wait too); if
+      // it cannot, writes fail rather than quietly take the other path.
+      const failure = this.writerThread?.failure ?? 'it is not running';
+      if (this.writerThread && !this.writerThread.failure) this.awaitBeforeNextFlush(this.writerThread.started);
+      else this.failBatch(this.takePending(), new StorageError('Unavailable', `sqlite store ${this.path}: the writer thread failed (${failure})`));
+      return;
+    }
+    const batch = this.takePending();
     if (batch.length === 0) return;
-    const startRevision = this.revision;
-    const outcomes: (number | DeleteResult | StorageError)[] = [];
-    const events: WatchEvent[] = [];
+    this.noteLoad(batch.length);
     this.restartWalIfCaughtUp();
+    const ops = batch.map((write) => write.op);
+    const revision = this.revision;
+    // The previous value of an update is only needed by live watchers.
+    const wantPrev = this.watchers.size > 0;
+    const thread = this.writerThread;
+    if (thread?.ready) {
+      this.sendToThread(thread, batch, ops, wantPrev);
+      return;
+    }
+    let outcomes: WriteOutcome[];
     try {
-      this.applyBatch(batch, outcomes, events);
+      outcomes = this.writer.apply(ops, revision, wantPrev);
     } catch (err) {
-      this.revision = startRevision;
-      const failure = toStorageError(err, this.path);
-      this.logger.error({ err: failure.message, writes: batch.length }, 'write batch failed');
-      for (const write of batch) write.reject(failure);
+      this.failBatch(batch, toStorageError(err, this.path));
       return;
     }
-    if (this.revision === startRevision) {
+    const accepted = acceptedCount(outcomes);
+    if (accepted === 0) {
       // Nothing was written (every write refused): nothing to sync.
-      this.settle(batch, outcomes, events);
+      this.settle(batch, outcomes);
       return;
     }
+    this.revision = revision + accepted;
     let durable!: () => void;
     this.syncing = new Promise<void>((resolve) => (durable = resolve));
     fsync(this.walFd, (err) => {
       this.syncing = undefined;
-      if (err) {
-        this.syncFailure = new StorageError('Unavailable', `sqlite store ${this.path}: fsync of the WAL failed (${err.message}); writes are refused from now on`);
-        this.logger.error({ err: err.message, writes: batch.length }, 'WAL fsync failed');
-        for (const write of batch) write.reject(this.syncFailure);
-      } else {
+      if (err) this.failDurability(batch, err.message);
+      else {
         this.durableRevision = this.revision;
-        this.settle(batch, outcomes, events);
+        this.settle(batch, outcomes);
       }
       // Reads waiting for durability run (as microtasks) before the next commit.
       durable();
-      if (this.pending.length > 0 && !this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.flushLater();
     });
   }
 
-  /** Acknowledges a durable batch: each write's outcome, then the watchers. */
-  private settle(batch: PendingWrite[], outcomes: (number | DeleteResult | StorageError)[], events: WatchEvent[]): void {
-    if (events.length > 0) this.checkpointer.noteCommit();
-    batch.forEach((write, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome instanceof StorageError) write.reject(outcome);
-      else write.resolve(outcome);
+  private takePending(): PendingWrite[] {
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
+  }
+
+  /** Nothing is committed, nor read, until `work` ends; then what queued meanwhile is flushed. */
+  private awaitBeforeNextFlush(work: Promise<unknown>): void {
+    const syncing = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.syncing = syncing;
+    void syncing.then(() => {
+      if (this.syncing === syncing) this.syncing = undefined;
+      this.flushLater();
     });
-    if (events.length > 0) this.broadcast(events);
+  }
+
+  private flushLater(): void {
+    if (this.pending.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Hands a batch to the writer thread. With none out, numbering continues from this
+   * store's revision; behind others, from where they end (known to the thread alone).
+   */
+  private sendToThread(thread: WriterThread, batch: PendingWrite[], ops: WriteOp[], wantPrev: boolean): void {
+    const revision = this.threadBatchesOut === 0 ? this.revision : undefined;
+    if (this.threadBatchesOut++ === 0) {
+      let drained!: () => void;
+      this.syncing = new Promise<void>((resolve) => (drained = resolve));
+      this.threadDrained = drained;
+    }
+    void thread.apply(ops, revision, wantPrev).then((result) => {
+      this.finishThreaded(batch, result);
+      if (--this.threadBatchesOut === 0) {
+        this.syncing = undefined;
+        // Reads waiting for durability run (as microtasks) before the next commit.
+        this.threadDrained?.();
+      }
+      this.flushLater();
+    });
+  }
+
+  /** A batch the writer thread applied (and fsynced), refused, or could not make durable. */
+  private finishThreaded(batch: PendingWrite[], result: BatchResult): void {
+    if (this.syncFailure) {
+      // An earlier batch could not be made durable: nothing after it is acknowledged.
+      for (const write of batch) write.reject(this.syncFailure);
+      return;
+    }
+    if ('failure' in result) {
+      const err = Object.assign(new Error(result.failure.message), { code: result.failure.code });
+      this.failBatch(batch, toStorageError(err, this.path));
+      return;
+    }
+    if ('syncFailure' in result) {
+      this.failDurability(batch, result.syncFailure);
+      return;
+    }
+    this.revision = this.durableRevision = result.revision;
+    this.settle(batch, result.outcomes);
+  }
+
+  /** SQLite refused the batch's transaction: nothing of it was written. */
+  private failBatch(batch: PendingWrite[], failure: StorageError): void {
+    this.logger.error({ err: failure.message, writes: batch.length }, 'write batch failed');
+    for (const write of batch) write.reject(failure);
+  }
+
+  /** A commit could not be made durable: nothing more is acknowledged (the page cache can no longer be trusted). */
+  private failDurability(batch: PendingWrite[], why: string): void {
+    this.syncFailure = new StorageError('Unavailable', `sqlite store ${this.path}: fsync of the WAL failed (${why}); writes are refused from now on`);
+    this.logger.error({ err: why, writes: batch.length }, 'WAL fsync failed');
+    for (const write of batch) write.reject(this.syncFailure);
+  }
+
+  /** Acknowledges a durable batch: each write's outcome, then the watchers. */
+  private settle(batch: PendingWrite[], outcomes: WriteOutcome[]): void {
+    const events: WatchEvent[] = [];
+    batch.forEach(({ op, resolve, reject }, i) => {
+      const outcome = outcomes[i]!;
+      if (isRefusal(outcome)) {
+        if (outcome.refused === 'Conflict') reject(conflict(op.key, (op as { expected: number }).expected, outcome.actual));
+        else reject(outcome.refused === 'KeyExists' ? keyExists(op.key) : keyNotFound(op.key));
+        return;
+      }
+      const { revision, createRevision, prevRevision, prevValue } = outcome;
+      if (op.kind === 'delete') {
+        const prev = prevValue ?? EMPTY;
+        events.push({ type: 'DELETE', key: op.key, prevValue: prev, revision, createRevision });
+        resolve({ revision, prev: { key: op.key, value: prev, createRevision, modRevision: prevRevision } });
+        return;
+      }
+      const event: WatchEvent = { type: 'PUT', key: op.key, value: op.value, revision, createRevision };
+      if (prevValue) event.prevValue = prevValue;
+      events.push(event);
+      resolve(revision);
+    });
+    if (events.length > 0) {
+      this.checkpointer.noteCommit();
+      this.broadcast(events);
+    }
     if (++this.flushesSinceWalCheck >= 8) {
       this.flushesSinceWalCheck = 0;
       this.checkWalSize();
     }
   }
 
+  // ---- the writer thread: started under load, ended when quiet ----
+
+  private startWriterThread(): WriterThread {
+    const thread = new WriterThread(this.path);
+    void thread.started.then(() => {
+      if (thread.failure) this.logger.error({ err: thread.failure }, 'the SQLite writer thread did not start; writes stay on the main thread');
+      else this.logger.debug({}, 'SQLite writer thread started');
+    });
+    this.lastBusy = performance.now();
+    return thread;
+  }
+
+  /** Whether group commits go to the writer thread now (for tests and metrics). */
+  get writesThreaded(): boolean {
+    return this.writerThread?.ready === true;
+  }
+
+  private noteLoad(writes: number): void {
+    this.writesThisSecond += writes;
+  }
+
+  private loadTick(): void {
+    const writes = this.writesThisSecond;
+    this.writesThisSecond = 0;
+    const now = performance.now();
+    if (writes >= THREAD_START_WRITES_PER_S) {
+      this.lastBusy = now;
+      if (!this.writerThread && !this.isClosed) this.writerThread = this.startWriterThread();
+      return;
+    }
+    const thread = this.writerThread;
+    // A thread that failed to start is not tried again until the next busy spell after a quiet one.
+    if (thread && now - this.lastBusy > this.writerThreadIdleMs && !this.syncing) {
+      this.writerThread = undefined;
+      void thread.close();
+    }
+  }
+
   /** Resolves once no commit awaits its fsync (reads never see what is not yet durable). */
   private async durable(): Promise<void> {
-    while (this.syncing) await this.syncing;
+    if (!this.syncing) return;
+    // Counted, so that no further batch goes out to the writer thread meanwhile.
+    this.durabilityWaiters++;
+    try {
+      while (this.syncing) await this.syncing;
+    } finally {
+      this.durabilityWaiters--;
+    }
   }
 
   /** Resolves after the checkpointer's next pass (or a second, whichever is first). */
@@ -560,39 +716,6 @@ export class SqliteBackend implements Backend {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-  }
-
-  /** Applies one write inside the batch transaction; throws StorageError to refuse it. */
-  private apply(op: WriteOp, events: WatchEvent[]): number | DeleteResult {
-    const cur = this.stmt.current.get(op.key);
-    if (op.kind === 'create') {
-      if (cur) throw keyExists(op.key);
-      const rev = ++this.revision;
-      this.stmt.insertLog.run(rev, op.key, 0, rev, 0, op.value);
-      this.stmt.insertCurrent.run(op.key, rev, rev);
-      events.push({ type: 'PUT', key: op.key, value: op.value, revision: rev, createRevision: rev });
-      return rev;
-    }
-    if (!cur) throw keyNotFound(op.key);
-    if (op.expected !== undefined && cur.rev !== op.expected) throw conflict(op.key, op.expected, cur.rev);
-    const rev = ++this.revision;
-    if (op.kind === 'update') {
-      this.stmt.insertLog.run(rev, op.key, 0, cur.create_revision, cur.rev, op.value);
-      this.stmt.updateCurrent.run(rev, op.key);
-      const event: WatchEvent = { type: 'PUT', key: op.key, value: op.value, revision: rev, createRevision: cur.create_revision };
-      // The previous value is only needed by live watchers; skip the read when there are none.
-      if (this.watchers.size > 0) event.prevValue = this.stmt.valueOf.get(cur.rev)!.value;
-      events.push(event);
-      return rev;
-    }
-    const prevValue = this.stmt.valueOf.get(cur.rev)!.value;
-    this.stmt.insertLog.run(rev, op.key, 1, cur.create_revision, cur.rev, EMPTY);
-    this.stmt.deleteCurrent.run(op.key);
-    events.push({ type: 'DELETE', key: op.key, prevValue, revision: rev, createRevision: cur.create_revision });
-    return {
-      revision: rev,
-      prev: { key: op.key, value: prevValue, createRevision: cur.create_revision, modRevision: cur.rev },
-    };
   }
 
   // ---- reads: synchronous SQLite under an async contract ----
@@ -771,9 +894,11 @@ export class SqliteBackend implements Backend {
     this.checkOpen();
     checkRevision('revision', revision);
     if (revision > this.revision) throw futureRevision(revision, this.revision);
+    if (this.syncing) await this.durable();
     if (revision > this.compactedRevision) {
       // The logical mark moves first: reads and watches below it fail from now on,
-      // then the physical deletion proceeds in small batches.
+      // then the physical deletion proceeds in small batches. (Written on this
+      // connection only while no batch is out to the writer thread.)
       this.run(() => this.stmt.setMeta.run(revision, 'compact_revision'));
       this.compactedRevision = revision;
       this.scheduleCompaction();
@@ -808,6 +933,12 @@ export class SqliteBackend implements Backend {
         this.wantRestart();
         await this.nextCheckpoint();
         if (++restartWaits < 20) continue;
+      }
+      // This connection writes only while no batch is out to the writer thread (whose
+      // transaction would hold SQLite's write lock); one may have gone out meanwhile.
+      if (this.syncing) {
+        await this.durable();
+        continue;
       }
       restartWaits = 0;
       this.restartWalIfCaughtUp();
@@ -874,6 +1005,7 @@ export class SqliteBackend implements Backend {
 
   private async closeOnce(): Promise<void> {
     if (this.autoCompactTimer) clearInterval(this.autoCompactTimer);
+    if (this.loadTimer) clearInterval(this.loadTimer);
     // Writes already accepted are committed (and synced) before the store goes away.
     this.walHoldSince = undefined;
     while (this.syncing || this.pending.length > 0) {
@@ -884,6 +1016,8 @@ export class SqliteBackend implements Backend {
     await this.compaction;
     for (const set of this.watchers.values()) for (const w of [...set]) w.queue.fail(closed());
     this.watchers.clear();
+    await this.writerThread?.close();
+    this.writerThread = undefined;
     await this.checkpointer.stop();
     this.walIndex.close();
     closeSync(this.walFd);
@@ -907,6 +1041,12 @@ export class SqliteBackend implements Backend {
 /** The smallest valid key above `key`: keys are printable ASCII and '!' is the lowest. */
 function keyAfter(key: string): string {
   return `${key}!`;
+}
+
+function acceptedCount(outcomes: WriteOutcome[]): number {
+  let n = 0;
+  for (const outcome of outcomes) if (!isRefusal(outcome)) n++;
+  return n;
 }
 
 function toKeyValue(row: ValueRow): KeyValue {
