@@ -13,9 +13,9 @@ import { applyStrategicMergePatch } from '../../api/patch/strategic-merge.js';
 import type { ResourceRequestInfo } from '../request-info.js';
 import type { ServedResource } from '../registry/registry.js';
 import type { ResourceContext } from './context.js';
-import { buildFilter } from '../registry/filter.js';
+import { buildFilter, everything } from '../registry/filter.js';
 import { TABLE_CONTENT_TYPE, parseIncludeObject, toTable, wantsTable } from '../table.js';
-import { addWarning, decodeBody, mediaType, readBody, writeJson, writeJsonPieces, type Request, type Response } from '../http/io.js';
+import { addWarning, decodeBody, JsonPiecesWriter, mediaType, readBody, writeJson, writeJsonPieces, type Request, type Response } from '../http/io.js';
 import { joinJsonPieces, type JsonPiece } from '../../api/json-pieces.js';
 import { COMPONENT_STATUS_WARNING, componentStatus, componentStatuses } from './component-statuses.js';
 import { deleteOptions, dryRun, fieldValidation, integerParam, type FieldValidation } from './query.js';
@@ -147,6 +147,7 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
   const filter = buildFilter(served.store.strategy, query.get('labelSelector'), query.get('fieldSelector'));
   const limit = integerParam(query, 'limit');
   const asTable = wantsTable(req.headers.accept);
+  if (!asTable && !limit && !query.get('continue') && filter === everything) return streamList(res, served, namespace, query);
   const result = await served.store.list(namespace, {
     filter,
     raw: !asTable,
@@ -170,10 +171,45 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
   respondList(res, served, metadata, result.rawItems ?? result.items.map((i) => JSON.stringify(i)));
 }
 
+/**
+ * A whole, unfiltered List, written page by page as it is read: each page goes out
+ * (the event loop gets a turn) before the next is read. A failure after the first page
+ * can no longer become a Status: the body then ends short, which no client takes for
+ * a List.
+ */
+async function streamList(res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
+  let writer: JsonPiecesWriter | undefined;
+  let first = true;
+  await served.store.streamList(
+    namespace,
+    { resourceVersion: query.get('resourceVersion') ?? undefined, resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined },
+    async (items, resourceVersion) => {
+      if (!writer) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+        writer = new JsonPiecesWriter(res);
+        writer.add([listOpening(served, { resourceVersion })]);
+      }
+      for (const item of items) {
+        if (!first) writer.add([',']);
+        first = false;
+        writer.add(item);
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    },
+  );
+  writer!.add([']}']);
+  writer!.end();
+}
+
+/** `{"kind":"…List","apiVersion":…,"metadata":{…},"items":[` */
+function listOpening(served: ServedResource, metadata: Record<string, string>): string {
+  const head = JSON.stringify({ kind: `${served.info.kind}List`, apiVersion: apiVersionOf(served.info), metadata });
+  return `${head.slice(0, -1)},"items":[`;
+}
+
 /** Writes a List from items already serialized (each item is a complete object's JSON, as text or pieces), in 64 KB buffers. */
 function respondList(res: Response, served: ServedResource, metadata: Record<string, string>, items: readonly (string | readonly JsonPiece[])[]): void {
-  const head = JSON.stringify({ kind: `${served.info.kind}List`, apiVersion: apiVersionOf(served.info), metadata });
-  const pieces: JsonPiece[] = [`${head.slice(0, -1)},"items":[`];
+  const pieces: JsonPiece[] = [listOpening(served, metadata)];
   items.forEach((item, i) => {
     if (i > 0) pieces.push(',');
     if (typeof item === 'string') pieces.push(item);

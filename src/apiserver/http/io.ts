@@ -190,31 +190,49 @@ export function writeJsonPieces(res: Response, code: number, pieces: readonly Js
     return;
   }
   res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-  const write = (chunk: Buffer) => (res as ServerResponse).write(chunk);
-  let chunk = Buffer.allocUnsafeSlow(RESPONSE_CHUNK_BYTES);
-  let used = 0;
-  for (const piece of pieces) {
-    // A joint that fits even at 3 bytes a character is encoded without measuring it first.
-    if (typeof piece === 'string' && used + 3 * piece.length <= RESPONSE_CHUNK_BYTES) {
-      used += chunk.write(piece, used);
-      continue;
-    }
-    const length = typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
-    if (used + length > RESPONSE_CHUNK_BYTES) {
-      if (used > 0) write(chunk.subarray(0, used));
-      chunk = Buffer.allocUnsafeSlow(RESPONSE_CHUNK_BYTES);
-      used = 0;
-      if (length > RESPONSE_CHUNK_BYTES) {
-        write(typeof piece === 'string' ? Buffer.from(piece) : piece);
+  const writer = new JsonPiecesWriter(res);
+  writer.add(pieces);
+  writer.end();
+}
+
+/** The body of a JSON response whose head is sent, written piece by piece in 64 KB buffers (see writeJsonPieces). */
+export class JsonPiecesWriter {
+  private chunk = Buffer.allocUnsafeSlow(RESPONSE_CHUNK_BYTES);
+  private used = 0;
+
+  constructor(private readonly res: Response) {}
+
+  add(pieces: readonly JsonPiece[]): void {
+    for (const piece of pieces) {
+      // A joint that fits even at 3 bytes a character is encoded without measuring it first.
+      if (typeof piece === 'string' && this.used + 3 * piece.length <= RESPONSE_CHUNK_BYTES) {
+        this.used += this.chunk.write(piece, this.used);
         continue;
       }
+      const length = typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+      if (this.used + length > RESPONSE_CHUNK_BYTES) {
+        if (this.used > 0) this.write(this.chunk.subarray(0, this.used));
+        this.chunk = Buffer.allocUnsafeSlow(RESPONSE_CHUNK_BYTES);
+        this.used = 0;
+        if (length > RESPONSE_CHUNK_BYTES) {
+          this.write(typeof piece === 'string' ? Buffer.from(piece) : piece);
+          continue;
+        }
+      }
+      // TypedArray#set: Buffer#copy wraps the source in a new view on every call.
+      if (typeof piece === 'string') this.chunk.write(piece, this.used);
+      else this.chunk.set(piece, this.used);
+      this.used += length;
     }
-    // TypedArray#set: Buffer#copy wraps the source in a new view on every call.
-    if (typeof piece === 'string') chunk.write(piece, used);
-    else chunk.set(piece, used);
-    used += length;
   }
-  res.end(chunk.subarray(0, used));
+
+  end(): void {
+    this.res.end(this.chunk.subarray(0, this.used));
+  }
+
+  private write(chunk: Buffer): void {
+    (this.res as ServerResponse).write(chunk);
+  }
 }
 
 export function toApiError(err: unknown): ApiError {

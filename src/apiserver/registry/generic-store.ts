@@ -267,19 +267,7 @@ export class GenericStore {
       if (!token.start.startsWith(prefix)) throw badRequest('continue key is not valid: it does not belong to this list');
       atRevision = token.rv;
       startAfterKey = token.start;
-    } else if (options.resourceVersion && options.resourceVersion !== '0') {
-      const rv = parseResourceVersion(options.resourceVersion);
-      if (options.resourceVersionMatch === 'Exact') atRevision = rv;
-      else {
-        const current = await this.storage.currentRevision();
-        if (rv > current) {
-          throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, {
-            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-            retryAfterSeconds: 1,
-          });
-        }
-      }
-    }
+    } else atRevision = await this.listRevision(options);
     const items: StoredObject[] = [];
     const rawItems: (readonly JsonPiece[])[] | undefined = options.raw && options.filter === everything ? [] : undefined;
     let revision: number | undefined = atRevision;
@@ -331,6 +319,55 @@ export class GenericStore {
     if (rawItems) result.rawItems = rawItems;
     if (more && lastKey !== undefined) result.continueToken = encodeContinue(revision!, lastKey);
     return result;
+  }
+
+  /**
+   * The revision a list without a continue token reads at: the one asked for with
+   * resourceVersionMatch=Exact, else the newest (a resourceVersion ahead of the store is
+   * upstream's 504 ResourceVersionTooLarge).
+   */
+  private async listRevision(options: Pick<ListOptions, 'resourceVersion' | 'resourceVersionMatch'>): Promise<number | undefined> {
+    if (!options.resourceVersion || options.resourceVersion === '0') return undefined;
+    const rv = parseResourceVersion(options.resourceVersion);
+    if (options.resourceVersionMatch === 'Exact') return rv;
+    const current = await this.storage.currentRevision();
+    if (rv > current) {
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+        retryAfterSeconds: 1,
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * Every object of the namespace (or all) as served JSON, handed over a page at a time
+   * as it is read, all from one revision: a whole unfiltered list can then be written
+   * while the rest is still being read (the client reads the first megabytes meanwhile)
+   * and is never held in memory at once. `onPage` is called at least once.
+   */
+  async streamList(
+    namespace: string,
+    options: Pick<ListOptions, 'resourceVersion' | 'resourceVersionMatch'>,
+    onPage: (items: (readonly JsonPiece[])[], resourceVersion: string) => Promise<void>,
+  ): Promise<void> {
+    const prefix = this.prefix(namespace);
+    let revision = await this.listRevision(options);
+    let startAfterKey: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.storage.list(prefix, { limit: STREAM_PAGE_ITEMS, startAfterKey, atRevision: revision });
+      } catch (err) {
+        if (isStorageError(err, 'Compacted')) throw gone(`too old resource version: ${revision} (${err.details.compactRevision})`);
+        throw err;
+      }
+      revision = page.revision;
+      const items = page.items.map((kv) => this.rawPieces(kv) ?? [JSON.stringify(this.decode(kv))]);
+      await onPage(items, String(revision));
+      if (!page.more || page.items.length === 0) return;
+      startAfterKey = page.items[page.items.length - 1]!.key;
+    }
   }
 
   // ---- create ----
@@ -668,6 +705,9 @@ interface ContinueToken {
   rv: number;
   start: string;
 }
+
+/** Objects per page of a streamed list (about 3.5 MB of pods). */
+const STREAM_PAGE_ITEMS = 1000;
 
 function encodeContinue(rv: number, lastKey: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: lastKey })).toString('base64url');
