@@ -185,8 +185,7 @@ async function streamList(res: Response, served: ServedResource, namespace: stri
     { resourceVersion: query.get('resourceVersion') ?? undefined, resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined },
     async (items, resourceVersion) => {
       if (!writer) {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-        writer = new JsonPiecesWriter(res);
+        writer = JsonPiecesWriter.open(res, 200);
         writer.add([listOpening(served, { resourceVersion })]);
       }
       for (const item of items) {

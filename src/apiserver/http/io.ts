@@ -189,18 +189,23 @@ export function writeJsonPieces(res: Response, code: number, pieces: readonly Js
     res.end();
     return;
   }
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-  const writer = new JsonPiecesWriter(res);
+  const writer = JsonPiecesWriter.open(res, code);
   writer.add(pieces);
   writer.end();
 }
 
-/** The body of a JSON response whose head is sent, written piece by piece in 64 KB buffers (see writeJsonPieces). */
+/** A JSON response written piece by piece in 64 KB buffers (see writeJsonPieces). */
 export class JsonPiecesWriter {
   private chunk = Buffer.allocUnsafeSlow(RESPONSE_CHUNK_BYTES);
   private used = 0;
 
-  constructor(private readonly res: Response) {}
+  private constructor(private readonly res: Response) {}
+
+  /** Sends the response's head; the body follows with add() and end(). */
+  static open(res: Response, code: number): JsonPiecesWriter {
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    return new JsonPiecesWriter(res);
+  }
 
   add(pieces: readonly JsonPiece[]): void {
     for (const piece of pieces) {

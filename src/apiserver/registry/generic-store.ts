@@ -21,7 +21,7 @@ import {
 import { cloneJson, isPlainObject, jsonEqual, type KubeObject, type StoredObject } from '../../api/object.js';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import { rfc3339 } from '../../api/time.js';
-import type { Backend, KeyValue } from '../../storage/backend.js';
+import type { Backend, KeyValue, ListOptions as StorageListOptions, ListResult as StorageListResult } from '../../storage/backend.js';
 import { isStorageError } from '../../storage/errors.js';
 import type { JsonPiece } from '../../api/json-pieces.js';
 import type { Strategy } from './strategy.js';
@@ -276,16 +276,7 @@ export class GenericStore {
     // Filters apply after reading, so keep reading pages until the page is full.
     for (;;) {
       const want = limit ? Math.max(limit - (rawItems?.length ?? items.length), 50) : 0;
-      let page;
-      try {
-        page = await this.storage.list(prefix, { limit: want, startAfterKey, atRevision: revision });
-      } catch (err) {
-        if (isStorageError(err, 'Compacted') && options.continueToken) {
-          throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
-        }
-        if (isStorageError(err, 'Compacted')) throw gone(`too old resource version: ${atRevision} (${err.details.compactRevision})`);
-        throw err;
-      }
+      const page = await this.listPage(prefix, { limit: want, startAfterKey, atRevision: revision }, atRevision, options.continueToken !== undefined);
       revision = page.revision;
       let stoppedEarly = false;
       for (const kv of page.items) {
@@ -322,6 +313,22 @@ export class GenericStore {
   }
 
   /**
+   * One page from storage; a revision compacted away is upstream's 410 Gone, worded for
+   * a continue token or for the resourceVersion (`asked`) the list was asked at.
+   */
+  private async listPage(prefix: string, options: StorageListOptions, asked: number | undefined, continued: boolean): Promise<StorageListResult> {
+    try {
+      return await this.storage.list(prefix, options);
+    } catch (err) {
+      if (isStorageError(err, 'Compacted') && continued) {
+        throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      }
+      if (isStorageError(err, 'Compacted')) throw gone(`too old resource version: ${asked} (${err.details.compactRevision})`);
+      throw err;
+    }
+  }
+
+  /**
    * The revision a list without a continue token reads at: the one asked for with
    * resourceVersionMatch=Exact, else the newest (a resourceVersion ahead of the store is
    * upstream's 504 ResourceVersionTooLarge).
@@ -355,13 +362,7 @@ export class GenericStore {
     let revision = await this.listRevision(options);
     let startAfterKey: string | undefined;
     for (;;) {
-      let page;
-      try {
-        page = await this.storage.list(prefix, { limit: STREAM_PAGE_ITEMS, startAfterKey, atRevision: revision });
-      } catch (err) {
-        if (isStorageError(err, 'Compacted')) throw gone(`too old resource version: ${revision} (${err.details.compactRevision})`);
-        throw err;
-      }
+      const page = await this.listPage(prefix, { limit: STREAM_PAGE_ITEMS, startAfterKey, atRevision: revision }, revision, false);
       revision = page.revision;
       const items = page.items.map((kv) => this.rawPieces(kv) ?? [JSON.stringify(this.decode(kv))]);
       await onPage(items, String(revision));

@@ -54,7 +54,7 @@ import { acquireProcessLock, type ProcessLock } from './process-lock.js';
 import { parseListRecords } from './list-records.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { type WalFill, WalIndex } from './wal-index.js';
-import { BatchWriter, isRefusal, tuneWriterConnection, type WriteOp, type WriteOutcome } from './write-batch.js';
+import { acceptedCount, BatchWriter, isRefusal, tuneWriterConnection, type WriteOp, type WriteOutcome } from './write-batch.js';
 import { WriterThread, type BatchResult } from './writer-thread.js';
 
 export interface SqliteBackendOptions {
@@ -406,9 +406,7 @@ export class SqliteBackend implements Backend {
     // except while a read waits for durability: that read runs once none is out.
     if (this.syncing && !(this.threadBatchesOut > 0 && this.threadBatchesOut < MAX_THREAD_BATCHES_OUT && this.durabilityWaiters === 0)) return;
     if (this.syncFailure) {
-      const batch = this.pending;
-      this.pending = [];
-      for (const write of batch) write.reject(this.syncFailure);
+      for (const write of this.takePending()) write.reject(this.syncFailure);
       return;
     }
     if (this.walHoldSince !== undefined) {
@@ -425,7 +423,7 @@ export class SqliteBackend implements Backend {
     }
     const batch = this.takePending();
     if (batch.length === 0) return;
-    this.noteLoad(batch.length);
+    this.writesThisSecond += batch.length;
     this.restartWalIfCaughtUp();
     const ops = batch.map((write) => write.op);
     const revision = this.revision;
@@ -595,10 +593,6 @@ export class SqliteBackend implements Backend {
   /** Whether group commits go to the writer thread now (for tests and metrics). */
   get writesThreaded(): boolean {
     return this.writerThread?.ready === true;
-  }
-
-  private noteLoad(writes: number): void {
-    this.writesThisSecond += writes;
   }
 
   /**
@@ -1067,12 +1061,6 @@ export class SqliteBackend implements Backend {
 /** The smallest valid key above `key`: keys are printable ASCII and '!' is the lowest. */
 function keyAfter(key: string): string {
   return `${key}!`;
-}
-
-function acceptedCount(outcomes: WriteOutcome[]): number {
-  let n = 0;
-  for (const outcome of outcomes) if (!isRefusal(outcome)) n++;
-  return n;
 }
 
 function toKeyValue(row: ValueRow): KeyValue {

@@ -9,7 +9,7 @@ import { fstatSync, fsyncSync, openSync, closeSync, statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { sqliteNativeBinding } from './native-binding.js';
-import { BatchWriter, isRefusal, tuneWriterConnection } from './write-batch.js';
+import { acceptedCount, BatchWriter, tuneWriterConnection } from './write-batch.js';
 import type { WriterReply, WriterRequest, WriterThreadData } from './writer-thread.js';
 
 const port = parentPort!;
@@ -68,7 +68,7 @@ port.on('message', (request: WriterRequest) => {
     reply({ failure: failureOf(err) });
     return;
   }
-  const accepted = outcomes.filter((outcome) => !isRefusal(outcome)).length;
+  const accepted = acceptedCount(outcomes);
   revision = from + accepted;
   try {
     if (accepted > 0) syncWal();

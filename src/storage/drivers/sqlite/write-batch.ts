@@ -22,6 +22,13 @@ export function isRefusal(outcome: WriteOutcome): outcome is Extract<WriteOutcom
   return 'refused' in outcome;
 }
 
+/** How many of a batch's writes were applied (each took a revision). */
+export function acceptedCount(outcomes: readonly WriteOutcome[]): number {
+  let n = 0;
+  for (const outcome of outcomes) if (!isRefusal(outcome)) n++;
+  return n;
+}
+
 const EMPTY = new Uint8Array(0);
 
 /**
