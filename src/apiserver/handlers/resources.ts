@@ -174,8 +174,7 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
 /**
  * A whole, unfiltered List, written page by page as it is read: each page goes out
  * (the event loop gets a turn) before the next is read. A failure after the first page
- * can no longer become a Status: the body then ends short, which no client takes for
- * a List.
+ * can no longer become a Status: the response is aborted (see abortResponse).
  */
 async function streamList(res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
   let writer: JsonPiecesWriter | undefined;

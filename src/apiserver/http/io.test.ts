@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttp1Server, get as http1Get } from 'node:http';
+import { connect as http2Connect, constants as http2Constants, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { joinJsonPieces, type JsonPiece } from '../../api/json-pieces.js';
-import { ClientGoneError, parseJson, readBody, writeJsonPieces, type Request, type Response } from './io.js';
+import { ClientGoneError, parseJson, readBody, writeError, writeJsonPieces, type Request, type Response } from './io.js';
 
 /** Records what a response is given: head, then each written buffer. */
 function recorder() {
@@ -76,6 +79,59 @@ describe('parseJson nesting limit', () => {
   it('refuses anything deeper with 400', () => {
     for (const text of [nested(101, '[', ']', '1'), nested(101, '{"a":', '}', 'null'), nested(100, '{"a":', '}', '{"b":{}}')]) {
       assert.throws(() => parseJson(text), (err: { code?: number; message?: string }) => err.code === 400 && /nested more than 100/.test(err.message ?? ''));
+    }
+  });
+});
+
+describe('writeError after the head went out', () => {
+  // The handler has begun a 200 body, then fails: no Status can follow.
+  const failMidBody = (res: Response) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    (res as unknown as { write(chunk: string): boolean }).write('{"kind":"PodList","items":[{');
+    setImmediate(() => writeError(res, new Error('storage failed')));
+  };
+
+  it('resets the HTTP/2 stream with INTERNAL_ERROR instead of ending the body cleanly', async () => {
+    const server = createHttp2Server((_req, res) => failMidBody(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = http2Connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const req = client.request({ ':path': '/api/v1/pods' });
+      const outcome = await new Promise<{ status?: number; body: string; ended: boolean; rstCode: number }>((resolve) => {
+        let status: number | undefined;
+        let body = '';
+        let ended = false;
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => (ended = true));
+        req.on('error', () => {});
+        req.on('close', () => resolve({ status, body, ended, rstCode: req.rstCode ?? 0 }));
+      });
+      assert.equal(outcome.status, 200);
+      assert.equal(outcome.rstCode, http2Constants.NGHTTP2_INTERNAL_ERROR);
+      assert.equal(outcome.ended, false, 'the body never ends cleanly');
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('closes an HTTP/1.1 connection before the body ends', async () => {
+    const server = createHttp1Server((_req, res) => failMidBody(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const outcome = await new Promise<{ status?: number; complete: boolean }>((resolve) => {
+        const req = http1Get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/api/v1/pods', agent: false }, (res) => {
+          res.on('data', () => {});
+          res.on('error', () => {});
+          res.on('close', () => resolve({ status: res.statusCode, complete: res.complete }));
+        });
+        req.on('error', () => resolve({ complete: false }));
+      });
+      assert.equal(outcome.status, 200);
+      assert.equal(outcome.complete, false, 'the client sees the message cut short');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

@@ -4,7 +4,7 @@
  * body, decoding JSON, YAML or Kubernetes protobuf, and writing JSON and Status responses.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants as http2Constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { ApiError, badRequest, internalError, tooLarge, unsupportedMediaType } from '../../api/errors.js';
 import { PROTOBUF_MEDIA_TYPE } from '../../api/protobuf/media-type.js';
 import type { JsonPiece } from '../../api/json-pieces.js';
@@ -246,10 +246,26 @@ export function toApiError(err: unknown): ApiError {
 }
 
 export function writeError(res: Response, err: unknown): void {
+  if (res.headersSent) {
+    abortResponse(res);
+    return;
+  }
   const apiError = toApiError(err);
   const headers: Record<string, string> = {};
   if (apiError.details?.retryAfterSeconds) headers['Retry-After'] = String(apiError.details.retryAfterSeconds);
   writeJson(res, apiError.code, apiError.toStatus(), 'application/json', headers);
+}
+
+/**
+ * A response whose head is out can no longer become a Status (a LIST streamed page by
+ * page that fails half way): its HTTP/2 stream is reset with INTERNAL_ERROR, an HTTP/1.1
+ * connection closed before the body's end, as Go's server does for a handler that fails
+ * mid-body — so that the client sees a failed request, not a short body ending cleanly.
+ */
+export function abortResponse(res: Response): void {
+  const stream = (res as Partial<Http2ServerResponse>).stream;
+  if (stream) stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+  else res.destroy();
 }
 
 /** Writes one chunk of a streaming response; false when the client is behind. */
