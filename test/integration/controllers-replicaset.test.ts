@@ -141,7 +141,8 @@ describe('ReplicaSet controller', () => {
   });
 
   it('counts a pod available only after minReadySeconds', async () => {
-    await client.create<ReplicaSet>(RESOURCE_TYPES.replicasets, replicaSet('slow', 2, { minReadySeconds: 2 }));
+    // Long enough that a loaded CI machine cannot let it pass unseen between two polls.
+    await client.create<ReplicaSet>(RESOURCE_TYPES.replicasets, replicaSet('slow', 2, { minReadySeconds: 4 }));
     const ready = await waitFor('ready pods', async () => {
       const rs = await getRs('slow');
       return (rs.status?.readyReplicas ?? 0) === 2 && rs;
