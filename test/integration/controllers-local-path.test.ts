@@ -86,12 +86,24 @@ async function placedClaim(name: string, node: string, storage = '1Gi'): Promise
   return { claim, pvName: `pvc-${claim.metadata!.uid!}` };
 }
 
-/** The helper pod once it exists and has not been seen before (a retry makes a new one). */
-const helperCreated = (name: string, notUid?: string) =>
-  waitFor(`helper pod ${name}`, async () => {
-    const pod = await getHelper(name);
-    return pod.metadata?.uid !== notUid && !pod.metadata?.deletionTimestamp && pod;
-  });
+/**
+ * The helper pod once it exists and has not been seen before (a retry makes a new one).
+ * A timeout says what there was instead: this wait once timed out in CI and never since.
+ */
+const helperCreated = async (name: string, notUid?: string) => {
+  try {
+    return await waitFor(`helper pod ${name}`, async () => {
+      const pod = await getHelper(name);
+      return pod.metadata?.uid !== notUid && !pod.metadata?.deletionTimestamp && pod;
+    });
+  } catch (err) {
+    const now = await getHelper(name).then(
+      (p) => ({ uid: p.metadata?.uid, deletionTimestamp: p.metadata?.deletionTimestamp, phase: p.status?.phase, nodeName: p.spec?.nodeName }),
+      (e: unknown) => String(e),
+    );
+    throw new Error(`${(err as Error).message}; not the uid ${notUid ?? '-'}; uids seen: ${JSON.stringify(helpersSeen.get(name) ?? [])}; now: ${JSON.stringify(now)}`);
+  }
+};
 
 async function claimEvents(name: string): Promise<CoreEvent[]> {
   const list = await client.list<CoreEvent>(RESOURCE_TYPES.events, { namespace: NS });
