@@ -128,8 +128,15 @@ function renderList(list: unknown[], type: ApplyType & { kind: 'list' }, ignored
   return out;
 }
 
-/** Insertion sort: an object has a handful of fields, and Array.prototype.sort allocates. */
+/** Up to this many elements a node is insertion-sorted (it allocates nothing); past it, quadratic time would cost more than the built-in sort's allocations. */
+const INSERTION_SORT_MAX = 16;
+
+/** Sorts `keys` in string order (a map can have thousands of keys; most objects a handful). */
 function sortInPlace(keys: string[]): void {
+  if (keys.length > INSERTION_SORT_MAX) {
+    keys.sort();
+    return;
+  }
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i]!;
     let j = i - 1;
@@ -151,7 +158,7 @@ function isSorted(keys: readonly string[]): boolean {
 
 /** Sorts `keys` in string order, moving each of `values` with its key. */
 function sortTogether<T>(keys: string[], values: T[]): void {
-  if (keys.length > 16) {
+  if (keys.length > INSERTION_SORT_MAX) {
     const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
     const k = order.map((i) => keys[i]!);
     const v = order.map((i) => values[i]!);
