@@ -26,4 +26,22 @@ describe('ApiServerMetrics', () => {
     assert.equal(line('apiserver_request_duration_seconds_bucket', 'GET', { le: '0.025' }), '0');
     assert.equal(line('apiserver_request_duration_seconds_bucket', 'GET', { le: '0.05' }), '1');
   });
+
+  it('puts a latency on a bucket bound in that bucket, past the last only in +Inf, and sums them', async () => {
+    const metrics = new ApiServerMetrics();
+    metrics.observeRequest(labels('DELETE', 'pods'), '200', 0.025);
+    metrics.observeRequest(labels('DELETE', 'pods'), '200', 61);
+    const { body } = await metrics.exposition();
+    const value = (name: string, le?: string) =>
+      body.split('\n').find((l) => l.startsWith(`${name}{${le ? `le="${le}",` : ''}verb="DELETE",`))?.split(' ')[1];
+    assert.equal(value('apiserver_request_duration_seconds_bucket', '0.005'), '0');
+    assert.equal(value('apiserver_request_duration_seconds_bucket', '0.025'), '1');
+    assert.equal(value('apiserver_request_duration_seconds_bucket', '60'), '1');
+    assert.equal(value('apiserver_request_duration_seconds_bucket', '+Inf'), '2');
+    assert.equal(value('apiserver_request_duration_seconds_sum'), '61.025');
+    assert.equal(value('apiserver_request_duration_seconds_count'), '2');
+    assert.match(body, /# TYPE apiserver_request_duration_seconds histogram/);
+    assert.match(body, /# TYPE apiserver_request_total counter/);
+    assert.match(body, /# TYPE process_cpu_user_seconds_total counter/);
+  });
 });
