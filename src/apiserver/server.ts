@@ -3,7 +3,7 @@
  * limits, request timeout, then routing to health, version, metrics, discovery and the
  * resource handlers. Only this component touches storage; everything else is a client.
  */
-import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { DEFAULT_CIPHERS as tlsDefaultCiphers, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { ApiError, serviceUnavailable, tooManyRequests } from '../api/errors.js';
@@ -32,7 +32,6 @@ import { AGGREGATED_DISCOVERY_CONTENT_TYPE, buildDiscovery, wantsAggregatedDisco
 import { handleResource, type ResourceContext } from './handlers/resources.js';
 import { KubeletClient, type KubeletClientConfig } from './handlers/pod-log.js';
 import { ClientGoneError, toApiError, writeError, writeJson, type Request, type Response } from './http/io.js';
-import { StreamRequest, StreamResponse } from './http/stream-exchange.js';
 import { RequestDeadlines } from './http/deadlines.js';
 import { ApiServerMetrics, METRICS_WARM_UP_DELAY_MS, type RequestLabels } from './metrics.js';
 import { Registry } from './registry/registry.js';
@@ -40,9 +39,6 @@ import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { absentProbe, storageProbe, type ComponentProbe } from './handlers/component-statuses.js';
 import { isOpenApiPath, serveOpenApi } from './openapi/handler.js';
-
-/** A listener of the HTTP/2 server's 'stream' event. */
-type StreamListener = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
 
 export interface ApiServerOptions {
   storage: Backend;
@@ -160,19 +156,6 @@ export class ApiServer {
       },
       (req, res) => void this.serve(req, res),
     );
-    // HTTP/2 requests are served on the stream API (http/stream-exchange.ts), not through
-    // Node's compatibility layer, whose 'stream' listener the request handler above
-    // installed; it stays for the requests it treats specially.
-    const compatibility = this.server.listeners('stream') as StreamListener[];
-    this.server.removeAllListeners('stream');
-    this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
-      const method = headers[':method'];
-      if (method === 'HEAD' || method === 'CONNECT' || headers['expect'] !== undefined) {
-        for (const listener of compatibility) listener.call(this.server, stream, headers, flags, rawHeaders);
-        return;
-      }
-      void this.serve(new StreamRequest(stream, headers) as unknown as Request, new StreamResponse(stream) as unknown as Response);
-    });
     this.server.on('session', (session: ServerHttp2Session) => {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
