@@ -12,10 +12,6 @@ import type { Counter, Registry } from 'prom-client';
 
 export type RequestLabels = Record<'verb' | 'dry_run' | 'group' | 'version' | 'resource' | 'subresource' | 'scope' | 'component', string>;
 
-interface Loaded {
-  registry: Registry;
-}
-
 /** How long after start-up prom-client loads when nothing asks for it sooner. */
 export const METRICS_WARM_UP_DELAY_MS = 1500;
 
@@ -47,8 +43,8 @@ interface Sample {
 }
 
 export class ApiServerMetrics {
-  private loaded: Loaded | undefined;
-  private loading: Promise<Loaded> | undefined;
+  /** prom-client's registry, once loaded (it renders /metrics). */
+  private loading: Promise<Registry> | undefined;
   /**
    * Every request is counted here, by one joined key of its labels, and prom-client reads
    * the totals only when scraped: its counters and histograms check and hash a label set on
@@ -101,11 +97,11 @@ export class ApiServerMetrics {
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {
-    const m = await this.load();
-    return { contentType: m.registry.contentType, body: await m.registry.metrics() };
+    const registry = await this.load();
+    return { contentType: registry.contentType, body: await registry.metrics() };
   }
 
-  private load(): Promise<Loaded> {
+  private load(): Promise<Registry> {
     // require(), not import(): the built CLI runs as a script with a V8 code cache
     // (src/cli/bundle-loader.ts), where import() of a package is unavailable.
     this.loading ??= Promise.resolve().then(() => {
@@ -124,8 +120,7 @@ export class ApiServerMetrics {
         }) as unknown as Counter;
       registry.registerMetric(metric(REQUESTS, 'counter', () => this.requestSamples()));
       registry.registerMetric(metric(DURATION, 'histogram', () => this.durationSamples()));
-      this.loaded = { registry };
-      return this.loaded;
+      return registry;
     });
     return this.loading;
   }
