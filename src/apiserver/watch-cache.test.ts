@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import type { StoredObject } from '../api/object.js';
+import type { WatchStream } from '../storage/backend.js';
 import { SqliteBackend } from '../storage/drivers/sqlite/sqlite-backend.js';
 import { silentLogger } from '../util/logger.js';
 import { everything } from './registry/filter.js';
@@ -60,6 +61,97 @@ it('a watch older than the window replays storage, then shares the cache’s liv
     old.close();
   } finally {
     cache.stop();
+    await storage.close();
+  }
+});
+
+/** The storage with each watch stream replaced by `wrap` of it (other members as they are). */
+function withWatch(storage: SqliteBackend, wrap: (stream: WatchStream) => WatchStream): SqliteBackend {
+  return new Proxy(storage, {
+    get(target, property) {
+      if (property === 'watch') return (prefix: string, from: number) => wrap(target.watch(prefix, from));
+      const member = Reflect.get(target, property) as unknown;
+      return typeof member === 'function' ? (member as (...a: unknown[]) => unknown).bind(target) : member;
+    },
+  });
+}
+
+it('a LIST from the cache holds every write acknowledged before it, in key order, exactly as storage at its revision', async () => {
+  const storage = SqliteBackend.open({ path: join(dir, 'list.db'), autoCompaction: false });
+  // The cache takes each batch at once but applies it 5 ms later: a LIST right after an
+  // acknowledged write finds the cache handed the event, not yet applied, and must wait.
+  const slowApply = withWatch(storage, (stream) => ({
+    close: () => stream.close(),
+    progress: () => stream.progress!(),
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of stream) {
+        await new Promise((r) => setTimeout(r, 5));
+        yield batch;
+      }
+    },
+  }));
+  const cache = new WatchCache(slowApply, { prefix: '/registry/pods/', decode }, silentLogger);
+  try {
+    for (let i = 0; i < 20; i++) await storage.create(`/registry/pods/ns${i % 3}/p${(i * 7) % 20}`, value(`p${i}`));
+    await storage.create('/registry/podsx/ns0/other', value('other'));
+    assert.equal((await cache.list('/registry/pods/', true))!.items.length, 20);
+    for (let round = 0; round < 60; round++) {
+      const ns = `ns${round % 3}`;
+      const key = `/registry/pods/${ns}/q${round}`;
+      // Acknowledged, then listed at once: the cache has been handed the event but (as the
+      // write's continuation runs first) not yet applied it; the LIST must wait for it.
+      const revision = await storage.create(key, value(`q${round}`));
+      if (round % 4 === 1) await storage.delete(`/registry/pods/ns${(round - 1) % 3}/q${round - 1}`);
+      if (round % 5 === 2) {
+        const kv = await storage.get(`/registry/pods/${ns}/p${round % 20}`).catch(() => undefined);
+        if (kv) await storage.update(kv.key, value(`p-updated-${round}`), kv.modRevision);
+      }
+      const prefix = round % 2 ? `/registry/pods/${ns}/` : '/registry/pods/';
+      const listed = (await cache.list(prefix, true))!;
+      assert.ok(listed.revision >= revision, `listed at ${listed.revision}, written at ${revision}`);
+      assert.ok(listed.items.some((c) => c.object.metadata.name === `q${round}`), `q${round}, acknowledged before the LIST, is missing from it`);
+      const stored = await storage.list(prefix, { atRevision: listed.revision });
+      assert.deepEqual(
+        listed.items.map((c) => [c.object.metadata.name, c.stored.modRevision, Buffer.from(c.stored.value).toString()]),
+        stored.items.map((kv) => [decode(kv).metadata.name, kv.modRevision, Buffer.from(kv.value).toString()]),
+      );
+    }
+    // Another prefix sharing the first characters is not part of the list.
+    assert.equal((await cache.list('/registry/pods/', true))!.items.filter((c) => c.object.metadata.name === 'other').length, 0);
+  } catch (e) { console.error('ERR', e); throw e; } finally {
+    console.error('stopping');
+    cache.stop();
+    console.error('closing');
+    await storage.close();
+    console.error('closed');
+  }
+});
+
+it('a consistent LIST is left to storage when the driver cannot tell a watch’s progress; resourceVersion "0" is still served', async () => {
+  const storage = SqliteBackend.open({ path: join(dir, 'noprogress.db'), autoCompaction: false });
+  // As the etcd driver: watch streams that cannot say how far they have been handed changes.
+  const withoutProgress = withWatch(storage, (stream) => ({ [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](), close: () => stream.close() }));
+  const cache = new WatchCache(withoutProgress, { prefix: '/registry/pods/', decode }, silentLogger);
+  try {
+    await storage.create('/registry/pods/ns/a', value('a'));
+    assert.equal(await cache.list('/registry/pods/', true), undefined);
+    const any = await cache.list('/registry/pods/', false);
+    assert.deepEqual(any?.items.map((c) => c.object.metadata.name), ['a']);
+  } finally {
+    cache.stop();
+    await storage.close();
+  }
+});
+
+it('a stopped cache answers no LIST', async () => {
+  const storage = SqliteBackend.open({ path: join(dir, 'stopped.db'), autoCompaction: false });
+  const cache = new WatchCache(storage, { prefix: '/registry/pods/', decode }, silentLogger);
+  try {
+    await storage.create('/registry/pods/ns/a', value('a'));
+    assert.equal((await cache.list('/registry/pods/', true))?.items.length, 1);
+    cache.stop();
+    assert.equal(await cache.list('/registry/pods/', true), undefined);
+  } finally {
     await storage.close();
   }
 });

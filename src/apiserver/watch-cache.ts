@@ -5,14 +5,19 @@
  * window of recent events (to resume watches from a recent resourceVersion). A watch
  * from further back than the window is served straight from storage history, and one
  * from before compaction is 410 Gone.
+ *
+ * It also answers whole LISTs from memory (upstream's consistent reads from the cache):
+ * the stored bytes of each object are kept beside the decoded object, so a LIST is the
+ * stored bytes in key order, without reading storage.
  */
 import { gone, serviceUnavailable } from '../api/errors.js';
 import type { StoredObject } from '../api/object.js';
-import type { Backend, WatchEvent } from '../storage/backend.js';
+import type { Backend, KeyValue, WatchEvent, WatchStream } from '../storage/backend.js';
 import { isStorageError } from '../storage/errors.js';
 import { AsyncQueue, QueueOverflowError } from '../util/async-queue.js';
 import type { Logger } from '../util/logger.js';
 import type { ObjectFilter } from './registry/filter.js';
+import { KeyOrder } from './key-order.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -43,6 +48,18 @@ interface Watcher {
   queue: CacheWatch;
 }
 
+/** An object as the cache holds it: decoded, and as stored (for serving it without serializing). */
+export interface CachedObject {
+  object: StoredObject;
+  stored: Pick<KeyValue, 'value' | 'modRevision'>;
+}
+
+/** A LIST from the cache: objects in key order, as of `revision`. */
+export interface CachedList {
+  revision: number;
+  items: CachedObject[];
+}
+
 export interface WatchCacheSource {
   prefix: string;
   decode(kv: { value: Uint8Array; modRevision: number }): StoredObject;
@@ -50,16 +67,21 @@ export interface WatchCacheSource {
 
 const WINDOW_EVENTS = 10_000;
 const WATCHER_CAPACITY = 10_000;
+/** How long a consistent LIST waits for the cache to catch up before reading storage instead (upstream: 3 s). */
+const FRESHNESS_WAIT_MS = 3_000;
 
 export class WatchCache {
-  private readonly objects = new Map<string, StoredObject>();
+  private readonly objects = new Map<string, CachedObject>();
+  private readonly keyOrder = new KeyOrder(this.objects);
+  /** Consistent LISTs waiting for the cache to have applied an event: its revision. */
+  private appliedWaiters: { revision: number; done: (applied: boolean) => void }[] = [];
   private window: CachedEvent[] = [];
   /** Events above this revision are all in the window. */
   private windowStart = 0;
   private revision = 0;
   private readonly watchers = new Set<Watcher>();
   private started: Promise<void> | undefined;
-  private stream: AsyncIterable<WatchEvent[]> & { close(): void } | undefined;
+  private stream: WatchStream | undefined;
   private stopped = false;
 
   constructor(
@@ -90,7 +112,8 @@ export class WatchCache {
       startAfterKey = page.items[page.items.length - 1]!.key;
     }
     this.objects.clear();
-    for (const kv of items) this.objects.set(kv.key, this.source.decode(kv));
+    for (const kv of items) this.objects.set(kv.key, { object: this.source.decode(kv), stored: kv });
+    this.keyOrder.changed();
     this.revision = revision!;
     this.windowStart = revision!;
     this.window = [];
@@ -104,6 +127,7 @@ export class WatchCache {
       try {
         for await (const batch of stream) this.apply(batch);
       } catch (err) {
+        this.releaseWaiters(false);
         if (this.stopped) return;
         this.logger.warn({ prefix: this.source.prefix, err: String(err) }, 'watch cache lost its storage watch; reloading');
         // Resume where we were; if that history is gone, reload the whole state.
@@ -120,21 +144,24 @@ export class WatchCache {
 
   private apply(batch: WatchEvent[]): void {
     for (const e of batch) {
-      const prev = this.objects.get(e.key);
+      const prev = this.objects.get(e.key)?.object;
       let event: CachedEvent;
       if (e.type === 'PUT') {
-        const object = this.source.decode({ value: e.value, modRevision: e.revision });
-        this.objects.set(e.key, object);
+        const stored = { value: e.value, modRevision: e.revision };
+        const object = this.source.decode(stored);
+        this.objects.set(e.key, { object, stored });
+        if (!prev) this.keyOrder.changed();
         event = { type: prev ? 'MODIFIED' : 'ADDED', object, prev, revision: e.revision, key: e.key };
       } else {
         const object = prev ? { ...prev, metadata: { ...prev.metadata, resourceVersion: String(e.revision) } } : this.source.decode({ value: e.prevValue, modRevision: e.revision });
-        this.objects.delete(e.key);
+        if (this.objects.delete(e.key)) this.keyOrder.changed();
         event = { type: 'DELETED', object, prev, revision: e.revision, key: e.key };
       }
       this.revision = e.revision;
       this.window.push(event);
       for (const w of this.watchers) this.deliver(w, event);
     }
+    if (this.appliedWaiters.length > 0) this.releaseWaiters(true);
     if (this.window.length > WINDOW_EVENTS) {
       const drop = this.window.length - WINDOW_EVENTS;
       this.windowStart = this.window[drop - 1]!.revision;
@@ -168,7 +195,7 @@ export class WatchCache {
       queue: new AsyncQueue<ObjectEvent>(WATCHER_CAPACITY + this.objects.size, () => this.watchers.delete(watcher)),
     };
     if (from === undefined) {
-      for (const [key, object] of this.objects) {
+      for (const [key, { object }] of this.objects) {
         if (key.startsWith(options.prefix) && options.filter(object)) {
           watcher.queue.push({ type: 'ADDED', object, revision: Number(object.metadata.resourceVersion) });
         }
@@ -236,8 +263,64 @@ export class WatchCache {
     return queue;
   }
 
+  /**
+   * Every object under `prefix` in key order, from memory, as of one revision.
+   * `consistent`: the list must hold every write acknowledged before the call (a LIST
+   * without resourceVersion); the storage watch's progress tells up to which revision the
+   * cache has been handed every change, and the LIST waits until the cache has applied
+   * them. Undefined when that cannot be shown (a driver that cannot tell a watch's
+   * progress, history still replaying, a lost storage watch, the wait too long): the
+   * caller reads storage instead. Otherwise (resourceVersion "0") any state the cache
+   * has is an answer, as upstream's.
+   */
+  async list(prefix: string, consistent: boolean): Promise<CachedList | undefined> {
+    if (this.stopped) return undefined;
+    try {
+      await this.start();
+    } catch {
+      return undefined;
+    }
+    let revision = this.revision;
+    if (consistent) {
+      const stream = this.stream;
+      const progress = await stream?.progress?.();
+      if (!progress || stream !== this.stream) return undefined;
+      if (!(await this.appliedThrough(progress.lastQueued)) || stream !== this.stream) return undefined;
+      // Nothing under the prefix changed between the last applied event and progress.revision.
+      revision = Math.max(progress.revision, this.revision);
+    }
+    return { revision, items: this.keyOrder.range(prefix).map((key) => this.objects.get(key)!) };
+  }
+
+  /** Resolves true once the cache has applied every event up to `revision`; false if its storage watch is lost or the wait is too long. */
+  private appliedThrough(revision: number): Promise<boolean> {
+    if (this.revision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.appliedWaiters = this.appliedWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, FRESHNESS_WAIT_MS);
+      const waiter = {
+        revision,
+        done: (applied: boolean) => {
+          clearTimeout(timer);
+          resolve(applied);
+        },
+      };
+      this.appliedWaiters.push(waiter);
+    });
+  }
+
+  /** After an applied batch (those now reached) or a lost storage watch (all, as not applied). */
+  private releaseWaiters(applied: boolean): void {
+    const waiting = this.appliedWaiters;
+    this.appliedWaiters = applied ? waiting.filter((w) => w.revision > this.revision) : [];
+    for (const w of waiting) if (!applied || w.revision <= this.revision) w.done(applied);
+  }
+
   stop(): void {
     this.stopped = true;
+    this.releaseWaiters(false);
     this.stream?.close();
     for (const w of this.watchers) w.queue.end();
     this.watchers.clear();

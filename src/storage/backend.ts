@@ -67,6 +67,22 @@ export type WatchEvent = PutEvent | DeleteEvent;
  */
 export interface WatchStream extends AsyncIterable<WatchEvent[]> {
   close(): void;
+  /**
+   * Optional (upstream: etcd's watch progress request). A revision at or above every
+   * write acknowledged before the call, such that every change of this stream at or
+   * below it has already been handed to the stream: taken by the consumer, or queued and
+   * at or below `lastQueued`. A consumer that has taken everything up to `lastQueued`
+   * then knows its view is current as of `revision`. Undefined while that is not known:
+   * history still being replayed, or the stream ended, or always from drivers whose
+   * events arrive asynchronously (etcd).
+   */
+  progress?(): Promise<WatchProgress | undefined>;
+}
+
+export interface WatchProgress {
+  revision: number;
+  /** The revision of the last event queued on the stream (0 when none was). */
+  lastQueued: number;
 }
 
 export interface DeleteResult {

@@ -75,3 +75,23 @@ test('a waiting consumer gets each pushed batch at once, in order, and then the 
   await assert.rejects(waiting, (err: unknown) => err instanceof StorageError && err.code === 'Compacted');
   assert.equal((await it.next()).done, true, 'the stream stays ended after its failure');
 });
+
+test('progress: unknown without the driver’s word, while history replays, and after the end; else the driver’s revision and the last queued', async () => {
+  assert.equal(await new WatchQueue({ maxBufferedEvents: 10 }).progress(), undefined, 'a driver that cannot say');
+  let durable = 7;
+  const pages = [[ev(1), ev(2)]];
+  const q = new WatchQueue({ maxBufferedEvents: 10, replay: () => pages.shift() ?? null, pushedThrough: () => durable });
+  assert.equal(await q.progress(), undefined, 'history not yet handed over');
+  const it = q[Symbol.asyncIterator]();
+  await it.next();
+  q.push([ev(3)]);
+  // The last replayed page is taken, but the replay's end is only seen on the next pull.
+  assert.equal(await q.progress(), undefined);
+  await it.next();
+  assert.deepEqual(await q.progress(), { revision: 7, lastQueued: 3 });
+  q.push([ev(8)]);
+  durable = 8;
+  assert.deepEqual(await q.progress(), { revision: 8, lastQueued: 8 });
+  q.close();
+  assert.equal(await q.progress(), undefined, 'ended');
+});

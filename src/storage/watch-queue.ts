@@ -8,7 +8,7 @@
  * A driver may also give a `replay` function that yields history pages before live
  * events; it is pulled on demand, so replaying a long history never loads it at once.
  */
-import type { WatchEvent, WatchStream } from './backend.js';
+import type { WatchEvent, WatchProgress, WatchStream } from './backend.js';
 import { StorageError } from './errors.js';
 
 export type ReplayPage = () => WatchEvent[] | null | Promise<WatchEvent[] | null>;
@@ -19,6 +19,11 @@ export interface WatchQueueOptions {
   replay?: ReplayPage;
   /** Called once when the stream ends for any reason (close, failure, overflow). */
   onEnd?: () => void;
+  /**
+   * For `progress()`: a revision at or above every acknowledged write, at or below which
+   * the driver has pushed every live event of this queue. Drivers that cannot say leave it out.
+   */
+  pushedThrough?: () => number;
 }
 
 export const DEFAULT_MAX_BUFFERED_EVENTS = 10_000;
@@ -79,6 +84,18 @@ export class WatchQueue implements WatchStream {
 
   get lastQueuedRevision(): number {
     return this.lastRevision;
+  }
+
+  /** See WatchStream.progress: undefined while history is still to be replayed, after the end, or when the driver cannot say. */
+  progress(): Promise<WatchProgress | undefined> {
+    const pushedThrough = this.options.pushedThrough;
+    if (!pushedThrough || this.replay || this.isEnded) return Promise.resolve(undefined);
+    return Promise.resolve({ revision: pushedThrough(), lastQueued: this.lastRevision });
+  }
+
+  /** Whether history given as `replay` is still to be handed over. */
+  get replaying(): boolean {
+    return this.replay !== undefined;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent[]> {

@@ -175,29 +175,48 @@ async function list(ctx: ResourceContext, req: Request, res: Response, served: S
  * A whole, unfiltered List, written page by page as it is read: each page goes out
  * (the event loop gets a turn) before the next is read. A failure after the first page
  * can no longer become a Status: the response is aborted (see abortResponse).
+ *
+ * Without a resourceVersion, or with "0", the List comes from the resource's watch cache
+ * when it can answer (see WatchCache.list), as upstream serves lists from its cacher:
+ * the stored bytes are in memory, so storage is not read at all.
  */
 async function streamList(res: Response, served: ServedResource, namespace: string, query: URLSearchParams): Promise<void> {
   let writer: JsonPiecesWriter | undefined;
   let first = true;
-  await served.store.streamList(
-    namespace,
-    { resourceVersion: query.get('resourceVersion') ?? undefined, resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined },
-    async (items, resourceVersion) => {
-      if (!writer) {
-        writer = JsonPiecesWriter.open(res, 200);
-        writer.add([listOpening(served, { resourceVersion })]);
-      }
-      for (const item of items) {
-        if (!first) writer.add([',']);
-        first = false;
-        writer.add(item);
-      }
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    },
-  );
+  const onPage = async (items: (readonly JsonPiece[])[], resourceVersion: string): Promise<void> => {
+    if (!writer) {
+      writer = JsonPiecesWriter.open(res, 200);
+      writer.add([listOpening(served, { resourceVersion })]);
+    }
+    for (const item of items) {
+      if (!first) writer.add([',']);
+      first = false;
+      writer.add(item);
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  const resourceVersion = query.get('resourceVersion') ?? '';
+  const cached =
+    query.get('resourceVersionMatch') === null && (resourceVersion === '' || resourceVersion === '0')
+      ? await served.cache.list(served.store.prefix(namespace), resourceVersion === '')
+      : undefined;
+  if (cached) {
+    const revision = String(cached.revision);
+    let i = 0;
+    do {
+      const page = cached.items.slice(i, i + CACHED_LIST_PAGE_ITEMS);
+      await onPage(page.map((c) => served.store.rawPieces(c.stored) ?? [JSON.stringify(c.object)]), revision);
+      i += CACHED_LIST_PAGE_ITEMS;
+    } while (i < cached.items.length);
+  } else {
+    await served.store.streamList(namespace, { resourceVersion: query.get('resourceVersion') ?? undefined, resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined }, onPage);
+  }
   writer!.add([']}']);
   writer!.end();
 }
+
+/** Objects per page of a List from the cache: as many as one page read from storage. */
+const CACHED_LIST_PAGE_ITEMS = 1000;
 
 /** `{"kind":"…List","apiVersion":…,"metadata":{…},"items":[` */
 function listOpening(served: ServedResource, metadata: Record<string, string>): string {

@@ -857,6 +857,9 @@ export class SqliteBackend implements Backend {
       queue: new WatchQueue({
         maxBufferedEvents: this.maxBufferedEvents,
         onEnd: () => this.removeWatcher(prefix, watcher),
+        // Every commit at or below durableRevision was broadcast in the same turn its
+        // fsync completed (settle), before any of its writes was acknowledged.
+        pushedThrough: () => this.durableRevision,
         // History (fromRevision, replayUntil] is read page by page as the consumer pulls;
         // live events above replayUntil queue up meanwhile.
         replay:
