@@ -381,6 +381,30 @@ describe('lists and selectors', () => {
     assert.match(bad.body['message'], /field label not supported: spec\.foo/);
   });
 
+  it('serves whole lists from the watch cache byte for byte as storage serves them, with every acknowledged write', async () => {
+    await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'cached' } });
+    await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'cached-too' } });
+    for (let round = 0; round < 12; round++) {
+      const ns = round % 2 ? 'cached' : 'cached-too';
+      const created = await api.request<Obj>('POST', `/api/v1/namespaces/${ns}/configmaps`, cm(`c-${round}`, { round: String(round) }));
+      assert.equal(created.status, 201, created.text);
+      if (round % 3 === 2) assert.equal((await api.request('DELETE', `/api/v1/namespaces/${ns}/configmaps/c-${round - 2}`)).status, 200);
+      for (const path of [`/api/v1/namespaces/${ns}/configmaps`, '/api/v1/configmaps']) {
+        // Without resourceVersion: from the cache, holding the create acknowledged just before.
+        const fromCache = await api.request<Obj>('GET', path);
+        assert.equal(fromCache.status, 200, fromCache.text);
+        assert.ok(fromCache.body['items'].some((i: Obj) => i['metadata'].uid === created.body['metadata'].uid), `c-${round} missing from ${path}`);
+        assert.ok(Number(fromCache.body['metadata'].resourceVersion) >= Number(created.body['metadata'].resourceVersion));
+        // The same list read from storage (an exact resourceVersion is never the cache's).
+        const rv = fromCache.body['metadata'].resourceVersion as string;
+        const fromStorage = await api.request('GET', `${path}?resourceVersion=${rv}&resourceVersionMatch=Exact`);
+        assert.equal(fromStorage.text, fromCache.text);
+        const any = await api.request('GET', `${path}?resourceVersion=0`);
+        assert.equal(any.status, 200, any.text);
+      }
+    }
+  });
+
   it('answers Tables with upstream columns and PartialObjectMetadata rows', async () => {
     const res = await api.request<Obj>('GET', '/api/v1/namespaces/paging/configmaps?limit=2', undefined, {
       accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
