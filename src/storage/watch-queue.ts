@@ -93,11 +93,6 @@ export class WatchQueue implements WatchStream {
     return Promise.resolve({ revision: pushedThrough(), lastQueued: this.lastRevision });
   }
 
-  /** Whether history given as `replay` is still to be handed over. */
-  get replaying(): boolean {
-    return this.replay !== undefined;
-  }
-
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent[]> {
     return {
       next: () => this.next(),

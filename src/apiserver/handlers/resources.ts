@@ -195,21 +195,22 @@ async function streamList(res: Response, served: ServedResource, namespace: stri
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
   };
-  const resourceVersion = query.get('resourceVersion') ?? '';
+  const resourceVersion = query.get('resourceVersion') ?? undefined;
+  const resourceVersionMatch = query.get('resourceVersionMatch') ?? undefined;
   const cached =
-    query.get('resourceVersionMatch') === null && (resourceVersion === '' || resourceVersion === '0')
-      ? await served.cache.list(served.store.prefix(namespace), resourceVersion === '')
+    resourceVersionMatch === undefined && (!resourceVersion || resourceVersion === '0')
+      ? await served.cache.list(served.store.prefix(namespace), !resourceVersion)
       : undefined;
   if (cached) {
     const revision = String(cached.revision);
     let i = 0;
     do {
       const page = cached.items.slice(i, i + CACHED_LIST_PAGE_ITEMS);
-      await onPage(page.map((c) => served.store.rawPieces(c.stored) ?? [JSON.stringify(c.object)]), revision);
+      await onPage(page.map((c) => served.store.listItemPieces(c.stored, c.object)), revision);
       i += CACHED_LIST_PAGE_ITEMS;
     } while (i < cached.items.length);
   } else {
-    await served.store.streamList(namespace, { resourceVersion: query.get('resourceVersion') ?? undefined, resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined }, onPage);
+    await served.store.streamList(namespace, { resourceVersion, resourceVersionMatch }, onPage);
   }
   writer!.add([']}']);
   writer!.end();

@@ -221,6 +221,14 @@ export class GenericStore {
     return [`${this.rawOpening}"resourceVersion":"${kv.modRevision}",`, value.subarray(opening.length)];
   }
 
+  /**
+   * A list item as served: the stored bytes when in canonical form, else the decoded
+   * object serialized (`decoded`, when the caller holds it already, as the watch cache does).
+   */
+  listItemPieces(kv: Pick<KeyValue, 'value' | 'modRevision'>, decoded?: StoredObject): readonly JsonPiece[] {
+    return this.rawPieces(kv) ?? [JSON.stringify(decoded ?? this.decode(kv))];
+  }
+
   // ---- reads ----
 
   async get(namespace: string, name: string): Promise<StoredObject> {
@@ -364,7 +372,7 @@ export class GenericStore {
     for (;;) {
       const page = await this.listPage(prefix, { limit: STREAM_PAGE_ITEMS, startAfterKey, atRevision: revision }, revision, false);
       revision = page.revision;
-      const items = page.items.map((kv) => this.rawPieces(kv) ?? [JSON.stringify(this.decode(kv))]);
+      const items = page.items.map((kv) => this.listItemPieces(kv));
       await onPage(items, String(revision));
       if (!page.more || page.items.length === 0) return;
       startAfterKey = page.items[page.items.length - 1]!.key;
