@@ -188,16 +188,21 @@ describe('provisioning with a create helper pod', () => {
     controllers.push(quick);
     const { pvName } = await placedClaim('slow', sim.nodeNames[1]!);
     const name = `helper-pod-create-${pvName}`;
-    const first = await helperCreated(name);
+    await helperCreated(name);
     await waitFor('a timeout event', async () =>
       (await claimEvents('slow')).some((e) => e.reason === 'ProvisioningFailed' && e.message === `failed to provision volume with StorageClass "local-path": failed to create volume ${pvName}: create process timeout after 1 seconds`),
     );
+    // The helper that timed out is the first one created, as the test's watch saw it: on a
+    // loaded machine the quick provisioner may already have replaced it before the first
+    // poll above (seen in CI: the poll found the second helper, which never went away).
+    const timedOut = helpersSeen.get(name)?.[0];
+    assert.ok(timedOut, `the test's watch saw no helper ${name}`);
     await quick.stop();
     controllers.splice(controllers.indexOf(quick), 1);
     provisioner = startProvisioner();
     controllers.push(provisioner);
     // The timed-out pod was bound to a node, so it goes gracefully: the simulator finishes that.
-    await helperCreated(name, first.metadata!.uid);
+    await helperCreated(name, timedOut);
     await sim.markSucceeded(HELPERS, name);
     await bound('slow');
   });
