@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { parseListRecords } from './list-records.js';
+import type { KeyValue } from '../../backend.js';
+import { parseListRecords as parseInto } from './list-records.js';
+
+/** The rows of one page, or undefined when refused (and then nothing was appended). */
+function parseListRecords(blob: Buffer): KeyValue[] | undefined {
+  const into: KeyValue[] = [];
+  const n = parseInto(blob, into);
+  if (n === undefined) assert.equal(into.length, 0, 'nothing appended from a refused page');
+  else assert.equal(n, into.length);
+  return n === undefined ? undefined : into;
+}
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 function record(name: string, value: Uint8Array, rev: number, createRevision: number): Buffer {
@@ -14,7 +24,7 @@ it('splits a page into rows with values as views, any bytes in values', () => {
   const blob = Buffer.concat([record('/a/1', Buffer.from('{"x":1}'), 7, 3), record('/a/2', new Uint8Array(0), 2 ** 40, 2 ** 40), record('/a/3', odd, 0xabcdef, 9)]);
   const rows = parseListRecords(blob)!;
   assert.deepEqual(
-    rows.map((r) => [r.name, r.rev, r.create_revision, [...r.value]]),
+    rows.map((r) => [r.key, r.modRevision, r.createRevision, [...r.value]]),
     [
       ['/a/1', 7, 3, [...Buffer.from('{"x":1}')]],
       ['/a/2', 2 ** 40, 2 ** 40, []],
@@ -23,6 +33,14 @@ it('splits a page into rows with values as views, any bytes in values', () => {
   );
   assert.equal(rows[0]!.value.buffer, blob.buffer, 'values are views, not copies');
   assert.deepEqual(parseListRecords(Buffer.alloc(0)), []);
+});
+
+it('appends after rows already gathered, and takes none back but its own when refusing', () => {
+  const into: KeyValue[] = [{ key: '/a/0', value: new Uint8Array(0), createRevision: 1, modRevision: 1 }];
+  assert.equal(parseInto(Buffer.concat([record('/a/1', new Uint8Array(1), 2, 2), record('/a/2', new Uint8Array(1), 3, 3)]), into), 2);
+  assert.deepEqual(into.map((r) => r.key), ['/a/0', '/a/1', '/a/2']);
+  assert.equal(parseInto(Buffer.concat([record('/a/4', new Uint8Array(1), 4, 4), record('/a/3', new Uint8Array(1), 5, 5)]), into), undefined);
+  assert.deepEqual(into.map((r) => r.key), ['/a/0', '/a/1', '/a/2']);
 });
 
 it('refuses keys out of byte order or repeated, and records that overrun the blob', () => {

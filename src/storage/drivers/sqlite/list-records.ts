@@ -5,12 +5,7 @@
  * one blob (see listCurrentRecords in sqlite-backend.ts).
  */
 
-export interface ListedRow {
-  name: string;
-  rev: number;
-  create_revision: number;
-  value: Buffer;
-}
+import type { KeyValue } from '../../backend.js';
 
 const LIST_HEADER_BYTES = 48;
 
@@ -25,30 +20,32 @@ function hexAt(buf: Buffer, offset: number, length: number): number {
 }
 
 /**
- * Splits a list page's blob into rows, values as views into it; undefined when the keys
- * are not in strictly ascending byte order (SQLite's BINARY order) or a record overruns
- * the blob, so the caller reads the page with its order spelled out instead.
+ * Appends a list page's rows to `into` as the store's KeyValues (values are views into
+ * the blob) and returns how many; undefined, with `into` left as it was, when the keys
+ * are not in strictly ascending order (SQLite's BINARY order) or a record overruns the
+ * blob, so the caller reads the page with its order spelled out instead. Keys are
+ * printable ASCII (limits.ts), where string order is byte order. (Rows are built here
+ * directly, not mapped afterwards: half the time of a 10,000-key list in JavaScript.)
  */
-export function parseListRecords(blob: Buffer): ListedRow[] | undefined {
-  const rows: ListedRow[] = [];
+export function parseListRecords(blob: Buffer, into: KeyValue[]): number | undefined {
+  const start = into.length;
   let offset = 0;
-  let prevStart = 0;
-  let prevEnd = -1;
+  let previous: string | undefined;
   while (offset < blob.length) {
     const nameLength = hexAt(blob, offset, 8);
     const valueLength = hexAt(blob, offset + 8, 8);
-    const rev = hexAt(blob, offset + 16, 16);
+    const modRevision = hexAt(blob, offset + 16, 16);
     const createRevision = hexAt(blob, offset + 32, 16);
     const nameStart = offset + LIST_HEADER_BYTES;
     const nameEnd = nameStart + nameLength;
-    if (nameEnd + valueLength > blob.length) return undefined;
-    // compare() is above zero when this name (the source range) sorts after the previous one.
-    if (prevEnd >= 0 && blob.compare(blob, prevStart, prevEnd, nameStart, nameEnd) <= 0) return undefined;
-    rows.push({ name: blob.toString('utf8', nameStart, nameEnd), rev, create_revision: createRevision, value: blob.subarray(nameEnd, nameEnd + valueLength) });
-    prevStart = nameStart;
-    prevEnd = nameEnd;
+    const key = nameEnd + valueLength <= blob.length ? blob.toString('utf8', nameStart, nameEnd) : undefined;
+    if (key === undefined || (previous !== undefined && key <= previous)) {
+      into.length = start;
+      return undefined;
+    }
+    into.push({ key, value: blob.subarray(nameEnd, nameEnd + valueLength), createRevision, modRevision });
+    previous = key;
     offset = nameEnd + valueLength;
   }
-  return rows;
+  return into.length - start;
 }
-

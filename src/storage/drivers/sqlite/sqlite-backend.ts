@@ -768,7 +768,7 @@ export class SqliteBackend implements Backend {
       options.startAfterKey !== undefined && options.startAfterKey >= prefix ? keyAfter(options.startAfterKey) : prefix;
     const fetch = limit < 0 ? -1 : limit + 1;
     const at = options.atRevision;
-    let rows: ValueRow[];
+    let rows: KeyValue[];
     let revision: number;
     if (at === undefined || at === 0 || at === this.revision) {
       revision = this.revision;
@@ -776,11 +776,11 @@ export class SqliteBackend implements Backend {
     } else {
       this.checkReadRevision(at);
       revision = at;
-      rows = this.run(() => this.stmt.listAt.all(at, lower, upper, fetch));
+      rows = this.run(() => this.stmt.listAt.all(at, lower, upper, fetch)).map(toKeyValue);
     }
     const more = limit > 0 && rows.length > limit;
     if (more) rows.length = limit;
-    return { items: rows.map(toKeyValue), revision, more };
+    return { items: rows, revision, more };
   }
 
   /**
@@ -793,17 +793,21 @@ export class SqliteBackend implements Backend {
    * order is checked rather than trusted (SQL leaves an aggregate's input order open);
    * out of order, the page is read again with the order spelled out.
    */
-  private listCurrentRows(lower: string, upper: string, fetch: number): ValueRow[] {
-    const rows: ValueRow[] = [];
+  private listCurrentRows(lower: string, upper: string, fetch: number): KeyValue[] {
+    const rows: KeyValue[] = [];
     let from = lower;
     for (;;) {
       const want = fetch < 0 ? LIST_PAGE_ROWS : Math.min(LIST_PAGE_ROWS, fetch - rows.length);
       if (want <= 0) return rows;
       const blob = this.stmt.listCurrentRecords.get(from, upper, want) ?? EMPTY;
-      const page = parseListRecords(blob) ?? this.stmt.listCurrent.all(from, upper, want);
-      for (const row of page) rows.push(row);
-      if (page.length < want) return rows;
-      from = keyAfter(page[page.length - 1]!.name);
+      let got = parseListRecords(blob, rows);
+      if (got === undefined) {
+        const page = this.stmt.listCurrent.all(from, upper, want);
+        for (const row of page) rows.push(toKeyValue(row));
+        got = page.length;
+      }
+      if (got < want) return rows;
+      from = keyAfter(rows[rows.length - 1]!.key);
     }
   }
 
