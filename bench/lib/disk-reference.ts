@@ -1,0 +1,46 @@
+/**
+ * The disk's own fsync latency, with no store in the way: a 16 KB write (about one
+ * group commit's WAL frames) and an fsync, again and again, into a 64 MB ring of one
+ * file. Every figure that waits for an acknowledged write stands on this floor, so the
+ * storage benchmark measures it in the same run, on the same filesystem as the store.
+ */
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nowMs } from './measure.js';
+
+const WRITE_BYTES = 16 * 1024;
+const RING_BYTES = 64 * 1024 * 1024;
+
+export interface DiskReferenceOptions {
+  /** Stop after this long... */
+  spanMs?: number;
+  /** ...or after this many fsyncs. */
+  samples?: number;
+  /** Pause between one fsync's end and the next write (the watch test's pacing). */
+  pauseMs?: number;
+}
+
+/** fsync latencies in ms, sorted ascending. */
+export async function diskFsyncLatencies(dir: string, options: DiskReferenceOptions): Promise<number[]> {
+  const path = join(dir, 'disk-reference');
+  const file = await open(path, 'w');
+  const block = Buffer.alloc(WRITE_BYTES, 0x5a);
+  const latencies: number[] = [];
+  const end = nowMs() + (options.spanMs ?? Infinity);
+  const samples = options.samples ?? Infinity;
+  try {
+    let offset = 0;
+    while (latencies.length < samples && nowMs() < end) {
+      await file.write(block, 0, WRITE_BYTES, offset);
+      offset = (offset + WRITE_BYTES) % RING_BYTES;
+      const t = nowMs();
+      await file.sync();
+      latencies.push(nowMs() - t);
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    }
+  } finally {
+    await file.close();
+    await rm(path, { force: true });
+  }
+  return latencies.sort((a, b) => a - b);
+}
