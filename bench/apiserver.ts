@@ -301,7 +301,9 @@ async function runServerBench(): Promise<void> {
 
       await api.request('POST', '/api/v1/namespaces', { metadata: { name: 'list' } });
       for (let i = 0; i < 10_000; i += 200) {
-        await Promise.all(Array.from({ length: 200 }, (_, j) => api.request('POST', '/api/v1/namespaces/list/pods', pod(`l-${i + j}`))));
+        const answers = await Promise.all(Array.from({ length: 200 }, (_, j) => api.request('POST', '/api/v1/namespaces/list/pods', pod(`l-${i + j}`))));
+        const refused = answers.filter((a) => a.status !== 201);
+        if (refused.length > 0) throw new Error(`${refused.length} of 200 creates for the LIST were refused, e.g. ${refused[0]!.status} ${JSON.stringify(refused[0]!.body).slice(0, 300)}`);
       }
       const listTimes: number[] = [];
       // Two warm-up LISTs first (code compiled, SQLite pages cached, response buffers
