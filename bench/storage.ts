@@ -255,7 +255,7 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
  * the one in flight when it arrives).
  */
 async function diskReference(dir: string, spanMs: number): Promise<Record<string, number>> {
-  log('\n## the disk alone (16 KB write + fsync, no store)');
+  log('\n## the disk alone (16 KB write + fdatasync, as the store syncs its WAL; no store)');
   const paced = await diskFsyncLatencies(dir, { samples: WATCHED_WRITES, pauseMs: 2 });
   const figures: Record<string, number> = { paced_p50_ms: percentile(paced, 50), paced_p99_ms: percentile(paced, 99) };
   log(`paced as the watch test (${WATCHED_WRITES}, 2 ms apart): p50 ${round(figures['paced_p50_ms']!)} ms, p99 ${round(figures['paced_p99_ms']!)} ms`);

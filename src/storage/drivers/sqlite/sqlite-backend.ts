@@ -5,7 +5,7 @@
  * from group commit: writes arriving in the same event-loop turn are queued and applied
  * in one transaction with one fsync (each keeps its own revision and its own outcome).
  * The fsync runs on libuv's thread pool rather than inside SQLite's commit
- * (synchronous=NORMAL, then fsync of the WAL file), so the event loop goes on parsing,
+ * (synchronous=NORMAL, then fdatasync of the WAL file), so the event loop goes on parsing,
  * validating and encoding while the disk flushes; the writes that arrive meanwhile form
  * the next group. Until that fsync ends nothing else is committed, and reads wait for
  * it, so no reader ever sees a write that a crash could still take back.
@@ -24,7 +24,7 @@
 import Database from 'better-sqlite3';
 import { sqliteNativeBinding } from './native-binding.js';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { closeSync, fstatSync, fsync, openSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
 import type {
   Backend,
   DeleteResult,
@@ -452,7 +452,8 @@ export class SqliteBackend implements Backend {
     this.revision = revision + accepted;
     let durable!: () => void;
     this.syncing = new Promise<void>((resolve) => (durable = resolve));
-    fsync(this.walFd, (err) => {
+    // fdatasync: see syncWal in sqlite-writer-thread.ts.
+    fdatasync(this.walFd, (err) => {
       this.syncing = undefined;
       if (err) this.failDurability(batch, err.message);
       else {

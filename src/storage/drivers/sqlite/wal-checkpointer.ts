@@ -27,14 +27,15 @@ let stopping = false;
 // under a steady stream of commits that is almost never, so the pages copied pile up
 // dirty, and the one pass that finally syncs (the last frames before the WAL starts
 // over, copied while writes wait) paid for all of them: 30-40 ms. Syncing after every
-// pass keeps that cost here, on this thread.
+// pass keeps that cost here, on this thread. (fdatasync: the pages and, when the file
+// grew, its size; not the modification time, which needs no journal commit here.)
 const dbFd = fs.openSync(workerData.path, 'r');
 let copiedBefore = 0;
 const run = () => {
   clearTimeout(timer);
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (r.checkpointed > 0 && r.checkpointed !== copiedBefore) fs.fsyncSync(dbFd);
+    if (r.checkpointed > 0 && r.checkpointed !== copiedBefore) fs.fdatasyncSync(dbFd);
     copiedBefore = r.checkpointed;
     parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
   } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
