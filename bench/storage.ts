@@ -5,6 +5,7 @@
  * acknowledge in all three (SQLite fsyncs each group commit; etcd fsyncs its WAL).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -43,6 +44,8 @@ interface Subject {
   /** Writes `rows` superseded history rows, then compacts them while writers run. */
   compact?(upTo: number): Promise<void>;
   currentRevision?(): Promise<number>;
+  /** Whether group commits go to a writer thread now (the SQLite driver's own). */
+  threaded?(): boolean;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ function backendSubject(name: string, store: Backend): Subject {
     },
     compact: (upTo) => store.compact(upTo),
     currentRevision: () => store.currentRevision(),
+    ...(store instanceof SqliteBackend ? { threaded: () => store.writesThreaded } : {}),
     close: () => store.close(),
   };
 }
@@ -118,6 +122,8 @@ interface Figures {
   /** The same writers for as long as the compaction took, without it: the disk's own tail over an equal span. */
   equal_baseline_max_write_ms?: number;
   equal_baseline_p99_write_ms?: number;
+  /** The longest GC pause of this (the store's) process during the compaction. */
+  compact_longest_gc_ms?: number;
 }
 
 async function measure(subject: Subject, run: string, compactRows: number | undefined): Promise<Figures> {
@@ -207,15 +213,21 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
   const target = await subject.currentRevision!();
   for (let i = 0; i < 8; i++) await subject.create(`${p}stall/${i}`);
 
+  /** When the longest write of the last `writers` run started (ms, on nowMs's clock). */
+  let longestStart = 0;
   /** Write latencies, sorted: the longest is the stall, the 99th percentile shows how often. */
   const writers = async (until: () => boolean): Promise<number[]> => {
     const latencies: number[] = [];
+    longestStart = 0;
+    let longest = -1;
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         while (!until()) {
           const t = nowMs();
           await subject.update(`${p}stall/${w}`);
-          latencies.push(nowMs() - t);
+          const took = nowMs() - t;
+          latencies.push(took);
+          if (took > longest) [longest, longestStart] = [took, t];
         }
       }),
     );
@@ -224,18 +236,34 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
   const baselineEnd = nowMs() + 2000;
   const baseline = await writers(() => nowMs() > baselineEnd);
   let compacting = true;
+  // So that a long stall names its cause: GC pauses of this process (the store's own),
+  // and whether writes went through the writer thread, are recorded alongside.
+  const pauses: [start: number, ms: number][] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push([e.startTime, e.duration]);
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  const threadedAtStart = subject.threaded?.();
   const tc = nowMs();
   const [during] = await Promise.all([
     writers(() => !compacting),
     subject.compact!(target).then(() => (compacting = false)),
   ]);
   const compact_ms = nowMs() - tc;
+  gc.disconnect();
   const compact_max_write_stall_ms = during[during.length - 1] ?? 0;
   const compact_p99_write_ms = percentile(during, 99);
   const compact_writes_per_s = during.length / (compact_ms / 1000);
   const baseline_max_write_ms = baseline[baseline.length - 1] ?? 0;
   log(
     `compaction of ${rows} rows: ${round(compact_ms, 0)} ms; writes during it: ${round(compact_writes_per_s, 0)}/s, p99 ${round(compact_p99_write_ms)} ms, longest ${round(compact_max_write_stall_ms)} ms (without compaction, 2 s: p99 ${round(percentile(baseline, 99))} ms, longest ${round(baseline_max_write_ms)} ms)`,
+  );
+  const longestEnd = longestStart + compact_max_write_stall_ms;
+  const overlapping = pauses.filter(([start, ms]) => start < longestEnd && start + ms > longestStart).reduce((sum, [, ms]) => sum + ms, 0);
+  const compact_longest_gc_ms = pauses.reduce((max, [, ms]) => Math.max(max, ms), 0);
+  log(
+    `  the longest write started ${round((longestStart - tc) / 1000, 1)} s into the compaction; GC pauses in this process during it: ${pauses.length}, longest ${round(compact_longest_gc_ms)} ms, ${round(overlapping)} ms of them within the longest write` +
+      (threadedAtStart === undefined ? '' : `; group commits on the writer thread: ${threadedAtStart ? 'yes' : 'no'} at the start, ${subject.threaded!() ? 'yes' : 'no'} at the end`),
   );
   // The longest of ~100,000 writes sits further out on the disk's fsync tail than the
   // longest of 2 s of them: the same writers again for as long as the compaction took,
@@ -245,7 +273,7 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
   const equal_baseline_max_write_ms = equal[equal.length - 1] ?? 0;
   const equal_baseline_p99_write_ms = percentile(equal, 99);
   log(`  the same writers for ${round(compact_ms / 1000, 1)} s without compaction: p99 ${round(equal_baseline_p99_write_ms)} ms, longest ${round(equal_baseline_max_write_ms)} ms`);
-  return { compact_rows: rows, compact_ms, compact_max_write_stall_ms, compact_p99_write_ms, compact_writes_per_s, baseline_max_write_ms, equal_baseline_max_write_ms, equal_baseline_p99_write_ms };
+  return { compact_rows: rows, compact_ms, compact_max_write_stall_ms, compact_p99_write_ms, compact_writes_per_s, baseline_max_write_ms, equal_baseline_max_write_ms, equal_baseline_p99_write_ms, compact_longest_gc_ms };
 }
 
 /**
