@@ -30,16 +30,30 @@ test('replay pages come before live events, pulled on demand', async () => {
   assert.equal((await it.next()).done, true);
 });
 
-test('overflow hands over the buffer, then fails; later pushes are dropped', async () => {
+test('overflow hands over the oldest events within the bound, then fails; later pushes are dropped', async () => {
   let ended = 0;
   const q = new WatchQueue({ maxBufferedEvents: 3, onEnd: () => ended++ });
   q.push([ev(1), ev(2)]);
   q.push([ev(3), ev(4)]);
   q.push([ev(5)]);
+  // The consumer does not read during the turn: behind at its end.
+  await new Promise((resolve) => setImmediate(resolve));
+  q.push([ev(6)]);
   const { revisions, error } = await drain(q);
   assert.deepEqual(revisions, [1, 2]);
   assert.equal(error?.code, 'WatchOverflow');
   assert.equal(ended, 1);
+});
+
+test('a consumer that reads as it goes is not cut off by a burst pushed within one turn', async () => {
+  const q = new WatchQueue({ maxBufferedEvents: 3 });
+  const pending = drain(q);
+  for (let r = 1; r <= 8; r++) q.push([ev(r)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  q.push([ev(9), ev(10), ev(11), ev(12)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  q.close();
+  assert.deepEqual(await pending, { revisions: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
 });
 
 test('a failure during replay never hands over live events (no gap)', async () => {

@@ -2,8 +2,13 @@
  * The bounded buffer between a driver that produces watch events and a consumer that
  * iterates them. Producers never wait: when the consumer has fallen more than
  * `maxBufferedEvents` behind, the stream is failed with WatchOverflow (after handing
- * over what is already buffered, which is contiguous), so a slow consumer can never
- * stall writers or other watchers, and memory stays bounded.
+ * over the oldest events up to that bound, which are contiguous), so a slow consumer can
+ * never stall writers or other watchers, and memory stays bounded.
+ *
+ * "Behind" is judged at the end of a turn of the event loop, not at each push: the
+ * consumer runs only between turns, and one turn can push many batches at once (one
+ * socket read from etcd carries many watch responses), so a consumer that reads as fast
+ * as it can would otherwise be cut off by a burst it never had the chance to take.
  *
  * A driver may also give a `replay` function that yields history pages before live
  * events; it is pulled on demand, so replaying a long history never loads it at once.
@@ -38,6 +43,8 @@ export class WatchQueue implements WatchStream {
   private waiter: { resolve: (r: IteratorResult<WatchEvent[]>) => void; reject: (err: unknown) => void } | undefined;
   /** Revision of the last event handed to the consumer or queued; used in overflow messages. */
   private lastRevision = 0;
+  /** Set while a check for overflow waits for the end of the turn. */
+  private overflowCheck = false;
 
   constructor(private readonly options: WatchQueueOptions) {
     this.replay = options.replay;
@@ -46,19 +53,32 @@ export class WatchQueue implements WatchStream {
   /** Appends a batch of live events; never blocks. */
   push(events: WatchEvent[]): void {
     if (this.ended || this.failure || events.length === 0) return;
-    if (this.buffered + events.length > this.options.maxBufferedEvents) {
-      this.fail(
-        new StorageError(
-          'WatchOverflow',
-          `watch consumer fell more than ${this.options.maxBufferedEvents} events behind; resume from the last revision received`,
-        ),
-      );
-      return;
-    }
     this.batches.push(events);
     this.buffered += events.length;
     this.lastRevision = events[events.length - 1]!.revision;
     this.notify();
+    if (this.buffered > this.options.maxBufferedEvents && !this.overflowCheck) {
+      this.overflowCheck = true;
+      setImmediate(() => {
+        this.overflowCheck = false;
+        if (this.buffered > this.options.maxBufferedEvents) this.overflow();
+      });
+    }
+  }
+
+  /** Still too far behind after a turn: keep the oldest events within the bound, then fail. */
+  private overflow(): void {
+    if (this.ended || this.failure) return;
+    let kept = 0;
+    let keep = 0;
+    while (keep < this.batches.length && kept + this.batches[keep]!.length <= this.options.maxBufferedEvents) kept += this.batches[keep++]!.length;
+    this.batches.length = keep;
+    this.buffered = kept;
+    const last = this.batches[keep - 1];
+    if (last) this.lastRevision = last[last.length - 1]!.revision;
+    this.fail(
+      new StorageError('WatchOverflow', `watch consumer fell more than ${this.options.maxBufferedEvents} events behind; resume from the last revision received`),
+    );
   }
 
   /** Ends the stream with an error, after the consumer has drained what is buffered. */
