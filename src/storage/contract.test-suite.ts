@@ -368,7 +368,7 @@ export function runBackendContract(driver: string, open: OpenBackend): void {
       const r1 = await store.create(`${p}k`, enc('v1'));
       const r2 = await store.update(`${p}k`, enc('v2'), r1);
       const r3 = await store.update(`${p}k`, enc('v3'), r2);
-      await store.create(`${p}gone`, enc('x'));
+      const rGone = await store.create(`${p}gone`, enc('x'));
       const rDel = (await store.delete(`${p}gone`)).revision;
       const r4 = await store.update(`${p}k`, enc('v4'), r3);
       await rejectsWith(store.compact((await store.currentRevision()) + 100), 'FutureRevision');
@@ -382,7 +382,7 @@ export function runBackendContract(driver: string, open: OpenBackend): void {
       assert.equal(dec((await store.get(`${p}k`, { atRevision: r3 })).value), 'v3');
       const events = await collect(store.watch(p, r3), r4);
       assert.deepEqual(events.map((e) => [e.type, e.revision, dec(e.prevValue)]), [
-        ['PUT', rDel - 1, undefined],
+        ['PUT', rGone, undefined],
         ['DELETE', rDel, 'x'],
         ['PUT', r4, 'v3'],
       ]);
