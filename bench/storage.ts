@@ -13,7 +13,7 @@ import type { Backend } from '../src/storage/backend.js';
 import { SqliteBackend } from '../src/storage/drivers/sqlite/sqlite-backend.js';
 import { EtcdBackend } from '../src/storage/drivers/etcd/etcd-backend.js';
 import { startEtcd } from '../test/support/etcd-server.js';
-import { diskFsyncLatencies } from './lib/disk-reference.js';
+import { diskSyncLatencies } from './lib/disk-reference.js';
 import { log, nowMs, percentile, round, throughput } from './lib/measure.js';
 
 const PHASE_MS = Number(process.env['BENCH_PHASE_MS'] ?? 3000);
@@ -213,12 +213,13 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
   const target = await subject.currentRevision!();
   for (let i = 0; i < 8; i++) await subject.create(`${p}stall/${i}`);
 
-  /** When the longest write of the last `writers` run started (ms, on nowMs's clock). */
-  let longestStart = 0;
-  /** Write latencies, sorted: the longest is the stall, the 99th percentile shows how often. */
-  const writers = async (until: () => boolean): Promise<number[]> => {
+  /**
+   * Write latencies, sorted: the longest is the stall, the 99th percentile shows how
+   * often; and when the longest started (ms, on nowMs's clock).
+   */
+  const writers = async (until: () => boolean): Promise<{ latencies: number[]; longestStart: number }> => {
     const latencies: number[] = [];
-    longestStart = 0;
+    let longestStart = 0;
     let longest = -1;
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
@@ -231,10 +232,10 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
         }
       }),
     );
-    return latencies.sort((a, b) => a - b);
+    return { latencies: latencies.sort((a, b) => a - b), longestStart };
   };
   const baselineEnd = nowMs() + 2000;
-  const baseline = await writers(() => nowMs() > baselineEnd);
+  const { latencies: baseline } = await writers(() => nowMs() > baselineEnd);
   let compacting = true;
   // So that a long stall names its cause: GC pauses of this process (the store's own),
   // and whether writes went through the writer thread, are recorded alongside.
@@ -245,7 +246,7 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
   gc.observe({ entryTypes: ['gc'] });
   const threadedAtStart = subject.threaded?.();
   const tc = nowMs();
-  const [during] = await Promise.all([
+  const [{ latencies: during, longestStart }] = await Promise.all([
     writers(() => !compacting),
     subject.compact!(target).then(() => (compacting = false)),
   ]);
@@ -269,7 +270,7 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
   // longest of 2 s of them: the same writers again for as long as the compaction took,
   // without it, tell the disk's share of the stall from compaction's.
   const equalEnd = nowMs() + compact_ms;
-  const equal = await writers(() => nowMs() > equalEnd);
+  const { latencies: equal } = await writers(() => nowMs() > equalEnd);
   const equal_baseline_max_write_ms = equal[equal.length - 1] ?? 0;
   const equal_baseline_p99_write_ms = percentile(equal, 99);
   log(`  the same writers for ${round(compact_ms / 1000, 1)} s without compaction: p99 ${round(equal_baseline_p99_write_ms)} ms, longest ${round(equal_baseline_max_write_ms)} ms`);
@@ -284,11 +285,11 @@ async function compactionStall(subject: Subject, p: string, rows: number): Promi
  */
 async function diskReference(dir: string, spanMs: number): Promise<Record<string, number>> {
   log('\n## the disk alone (16 KB write + fdatasync, as the store syncs its WAL; no store)');
-  const paced = await diskFsyncLatencies(dir, { samples: WATCHED_WRITES, pauseMs: 2 });
+  const paced = await diskSyncLatencies(dir, { samples: WATCHED_WRITES, pauseMs: 2 });
   const figures: Record<string, number> = { paced_p50_ms: percentile(paced, 50), paced_p99_ms: percentile(paced, 99) };
   log(`paced as the watch test (${WATCHED_WRITES}, 2 ms apart): p50 ${round(figures['paced_p50_ms']!)} ms, p99 ${round(figures['paced_p99_ms']!)} ms`);
   if (spanMs > 0) {
-    const span = await diskFsyncLatencies(dir, { spanMs });
+    const span = await diskSyncLatencies(dir, { spanMs });
     const spanFigures = { span_p99_ms: percentile(span, 99), span_max_ms: span[span.length - 1] ?? 0, span_over_20ms: span.filter((ms) => ms > 20).length };
     log(
       `back to back for ${round(spanMs / 1000, 1)} s (as long as the compaction): ${span.length} fsyncs, ` +

@@ -15,14 +15,14 @@ const RING_BYTES = 64 * 1024 * 1024;
 export interface DiskReferenceOptions {
   /** Stop after this long... */
   spanMs?: number;
-  /** ...or after this many fsyncs. */
+  /** ...or after this many syncs. */
   samples?: number;
-  /** Pause between one fsync's end and the next write (the watch test's pacing). */
+  /** Pause between one sync's end and the next write (the watch test's pacing). */
   pauseMs?: number;
 }
 
-/** fsync latencies in ms, sorted ascending. */
-export async function diskFsyncLatencies(dir: string, options: DiskReferenceOptions): Promise<number[]> {
+/** fdatasync latencies in ms, sorted ascending. */
+export async function diskSyncLatencies(dir: string, options: DiskReferenceOptions): Promise<number[]> {
   const path = join(dir, 'disk-reference');
   const file = await open(path, 'w');
   const block = Buffer.alloc(WRITE_BYTES, 0x5a);

@@ -69,12 +69,14 @@ export class WatchQueue implements WatchStream {
   /** Still too far behind after a turn: keep the oldest events within the bound, then fail. */
   private overflow(): void {
     if (this.ended || this.failure) return;
-    let kept = 0;
-    let keep = 0;
-    while (keep < this.batches.length && kept + this.batches[keep]!.length <= this.options.maxBufferedEvents) kept += this.batches[keep++]!.length;
-    this.batches.length = keep;
-    this.buffered = kept;
-    const last = this.batches[keep - 1];
+    let keptEvents = 0;
+    let keptBatches = 0;
+    while (keptBatches < this.batches.length && keptEvents + this.batches[keptBatches]!.length <= this.options.maxBufferedEvents) {
+      keptEvents += this.batches[keptBatches++]!.length;
+    }
+    this.batches.length = keptBatches;
+    this.buffered = keptEvents;
+    const last = this.batches[keptBatches - 1];
     if (last) this.lastRevision = last[last.length - 1]!.revision;
     this.fail(
       new StorageError('WatchOverflow', `watch consumer fell more than ${this.options.maxBufferedEvents} events behind; resume from the last revision received`),
